@@ -1,0 +1,1 @@
+"""Resonote's Qt GUI.  Imports core; core never imports app."""

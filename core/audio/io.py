@@ -1,0 +1,422 @@
+"""Loading and saving audio files: the one place that touches audio files.
+
+Decoding goes through libsndfile (``soundfile``: WAV/RF64, FLAC, OGG Vorbis,
+Opus, MP3, AIFF...) and falls back to FFmpeg (``av``) for what libsndfile does
+not read (M4A/AAC, the audio of video files, WMA...).  Writes are atomic: the
+data goes to a temporary file in the destination folder, which is then renamed
+over the destination, so a crash never leaves a half-written file behind and
+the source file is never modified.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Optional
+
+import numpy as np
+
+from core.audio.types import Audio
+from core.errors import (
+    AudioFileError,
+    CorruptAudioError,
+    EmptyAudioError,
+    InvalidParameterError,
+    UnsupportedFormatError,
+)
+from core.jobs import CancelToken, Progress, ProgressCallback, check, no_progress
+
+# Frames decoded per block.  Big enough that Python overhead is negligible,
+# small enough that the temporary block (frames x channels float32) stays a
+# few MB: a 60-minute file is never held twice in memory.
+BLOCK_FRAMES = 1 << 18
+
+# Leading bytes of containers we recognise: a file that starts like one of
+# these but fails to decode is "damaged", anything else is "not audio".
+_MAGIC = (
+    b"RIFF", b"RF64", b"BW64", b"FORM", b"fLaC", b"OggS", b"ID3", b"\xff\xfb",
+    b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9", b".snd", b"caff", b"wvpk",
+    b"MAC ", b"\x1aE\xdf\xa3", b"0&\xb2u",
+)
+
+# Extension -> (soundfile format, default subtype) for writing.
+_WRITE_FORMATS = {
+    ".wav": ("WAV", "PCM_16"),
+    ".flac": ("FLAC", "PCM_16"),
+    ".ogg": ("OGG", "VORBIS"),
+    ".oga": ("OGG", "VORBIS"),
+    ".opus": ("OGG", "OPUS"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+    ".aiff": ("AIFF", "PCM_16"),
+    ".aif": ("AIFF", "PCM_16"),
+}
+
+#: Friendly names for ``subtype=`` when saving.
+SUBTYPES = {
+    "16": "PCM_16", "pcm16": "PCM_16", "24": "PCM_24", "pcm24": "PCM_24",
+    "32": "PCM_32", "32f": "FLOAT", "float": "FLOAT", "64f": "DOUBLE",
+}
+
+NonFinitePolicy = Literal["error", "clean", "keep"]
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file holds, read from its header without decoding the audio.
+
+    ``frames`` may be an estimate (-1 if unknown) for compressed formats read
+    through FFmpeg.
+    """
+
+    path: str
+    sr: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+    backend: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sr if self.frames > 0 else 0.0
+
+
+def _check_path(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise AudioFileError(f"No file at '{p}'.", path=str(p))
+    if p.is_dir():
+        raise AudioFileError(f"'{p}' is a folder, not an audio file.", path=str(p))
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+    except PermissionError:
+        raise AudioFileError(f"No permission to read '{p}'.", path=str(p)) from None
+    except OSError as exc:
+        raise AudioFileError(f"Cannot read '{p}': {exc.strerror or exc}.", path=str(p)) from None
+    if size == 0:
+        raise EmptyAudioError(f"'{p.name}' is empty (0 bytes).", path=str(p))
+    return p, head
+
+
+def _looks_like_audio(head: bytes) -> bool:
+    return any(head.startswith(m) for m in _MAGIC) or head[4:8] == b"ftyp"
+
+
+def _decode_failure(p: Path, head: bytes, detail: str) -> AudioFileError:
+    if _looks_like_audio(head):
+        return CorruptAudioError(
+            f"'{p.name}' looks like an audio file but is damaged or truncated ({detail}).",
+            path=str(p),
+        )
+    return UnsupportedFormatError(
+        f"'{p.name}' is not an audio file Resonote can read (format not recognised).",
+        path=str(p),
+    )
+
+
+def info(path: str | os.PathLike) -> AudioInfo:
+    """Read a file's header: sample rate, channels, length, format.
+
+    Raises an :class:`~core.errors.AudioFileError` subclass for missing, empty,
+    unreadable, damaged or non-audio files.
+    """
+    p, head = _check_path(path)
+    import soundfile as sf
+
+    try:
+        i = sf.info(str(p))
+        if i.samplerate > 0 and i.channels > 0:
+            return AudioInfo(str(p), int(i.samplerate), int(i.channels), int(i.frames),
+                             i.format, i.subtype, "soundfile")
+    except Exception:  # libsndfile cannot open it: try FFmpeg
+        pass
+    return _av_info(p, head)
+
+
+def _av_info(p: Path, head: bytes) -> AudioInfo:
+    import av
+
+    try:
+        with av.open(str(p), metadata_errors="ignore") as c:
+            if not c.streams.audio:
+                raise UnsupportedFormatError(f"'{p.name}' has no audio stream.", path=str(p))
+            s = c.streams.audio[0]
+            sr = int(s.rate or s.codec_context.sample_rate or 0)
+            ch = int(s.channels or s.codec_context.channels or 0)
+            if sr <= 0 or ch <= 0:
+                raise _decode_failure(p, head, "no sample rate or channel count")
+            if s.duration is not None and s.time_base is not None:
+                frames = int(round(float(s.duration * s.time_base) * sr))
+            elif c.duration is not None:
+                frames = int(round(c.duration / 1_000_000 * sr))
+            else:
+                frames = -1
+            return AudioInfo(str(p), sr, ch, frames, c.format.name.upper(),
+                             s.codec_context.name.upper(), "ffmpeg")
+    except AudioFileError:
+        raise
+    except Exception as exc:
+        raise _decode_failure(p, head, type(exc).__name__) from None
+
+
+def load(
+    path: str | os.PathLike,
+    *,
+    sr: Optional[int] = None,
+    mono: bool = False,
+    start_s: float = 0.0,
+    duration_s: Optional[float] = None,
+    nonfinite: NonFinitePolicy = "error",
+    progress: ProgressCallback = no_progress,
+    cancel: Optional[CancelToken] = None,
+) -> Audio:
+    """Decode an audio file into :class:`Audio`.
+
+    Parameters
+    ----------
+    path : path-like
+        Any format libsndfile or FFmpeg decodes, any channel count and rate.
+    sr : int, optional
+        Resample to this rate (Hz) with a band-limited resampler; None keeps the file's.
+    mono : bool
+        Average the channels into one.
+    start_s, duration_s : float
+        Read only this region, in seconds (None: to the end).
+    nonfinite : {"error", "clean", "keep"}
+        NaN/Inf samples raise :class:`~core.errors.NonFiniteAudioError`
+        ("error"), are replaced by silence ("clean"), or are kept.
+    progress, cancel
+        See :mod:`core.jobs`; decoding checks ``cancel`` after every block.
+
+    Returns
+    -------
+    Audio
+        ``samples`` float32 (channels, frames); ``metadata`` has ``path``,
+        ``format``, ``subtype``, ``backend``, ``source_sr``.
+    """
+    if nonfinite not in ("error", "clean", "keep"):
+        raise InvalidParameterError(f"nonfinite must be error, clean or keep; got {nonfinite!r}.")
+    if start_s < 0 or (duration_s is not None and duration_s < 0):
+        raise InvalidParameterError("start_s and duration_s must not be negative.")
+    p, head = _check_path(path)
+    try:
+        samples, file_sr, fmt, subtype, backend = _load_soundfile(
+            p, start_s, duration_s, progress, cancel)
+    except _NotForSoundfile:
+        samples, file_sr, fmt, subtype, backend = _load_av(
+            p, head, start_s, duration_s, progress, cancel)
+    if samples.shape[1] == 0:
+        if start_s > 0:
+            raise InvalidParameterError(f"'{p.name}' is shorter than {start_s:g} s.")
+        raise EmptyAudioError(f"'{p.name}' contains no audio (zero length).", path=str(p))
+    meta = {"path": str(p), "format": fmt, "subtype": subtype, "backend": backend,
+            "source_sr": file_sr}
+    audio = Audio(samples, file_sr, meta)
+    if nonfinite == "clean":
+        if audio.count_nonfinite():
+            audio = audio.cleaned()
+    elif nonfinite == "error":
+        audio.check_finite()
+    if mono:
+        audio = audio.mono()
+    if sr is not None and sr != audio.sr:
+        from core.audio.resample import resample
+
+        audio = resample(audio, sr)
+    return audio
+
+
+class _NotForSoundfile(Exception):
+    pass
+
+
+def _load_soundfile(p, start_s, duration_s, progress, cancel):
+    import soundfile as sf
+
+    try:
+        f = sf.SoundFile(str(p))
+    except Exception:
+        raise _NotForSoundfile() from None
+    with f:
+        if f.samplerate <= 0 or f.channels <= 0:
+            raise _NotForSoundfile()
+        file_sr, channels = int(f.samplerate), int(f.channels)
+        # Some headers (MP3, broken WAV) report a length that is wrong; never
+        # trust it for more than a size hint.
+        total = int(f.frames) if f.frames and f.frames > 0 else 0
+        start = int(round(start_s * file_sr))
+        want = total - start if duration_s is None else int(round(duration_s * file_sr))
+        if total:
+            want = max(0, min(want, total - start))
+        if start:
+            try:
+                f.seek(min(start, total) if total else start)
+            except Exception as exc:
+                raise CorruptAudioError(f"'{p.name}' cannot be seeked ({exc}).", path=str(p)) from None
+        out = np.empty((channels, max(want, 0)), dtype=np.float32)
+        block = np.empty((min(BLOCK_FRAMES, max(want, 1)), channels), dtype=np.float32)
+        pos = 0
+        while pos < want:
+            check(cancel)
+            n = min(block.shape[0], want - pos)
+            try:
+                got = f.read(n, dtype="float32", always_2d=True, out=block[:n])
+            except Exception as exc:
+                if pos == 0:
+                    raise _decode_failure(p, _check_path(p)[1], str(exc).splitlines()[0]) from None
+                break  # damaged tail: keep what decoded
+            k = got.shape[0]
+            if k == 0:
+                break
+            out[:, pos:pos + k] = got[:k].T
+            pos += k
+            progress(Progress("decode", pos, want, f"Reading {p.name}"))
+            if k < n:
+                break
+        if pos < out.shape[1]:
+            out = np.ascontiguousarray(out[:, :pos])
+        return out, file_sr, f.format, f.subtype, "soundfile"
+
+
+def _load_av(p, head, start_s, duration_s, progress, cancel):
+    import av
+
+    chunks: list[np.ndarray] = []
+    try:
+        container = av.open(str(p), metadata_errors="ignore")
+    except Exception as exc:
+        raise _decode_failure(p, head, type(exc).__name__) from None
+    with container:
+        if not container.streams.audio:
+            raise UnsupportedFormatError(f"'{p.name}' has no audio stream.", path=str(p))
+        stream = container.streams.audio[0]
+        file_sr = int(stream.rate or stream.codec_context.sample_rate or 0)
+        channels = int(stream.channels or stream.codec_context.channels or 0)
+        if file_sr <= 0 or channels <= 0:
+            raise _decode_failure(p, head, "no sample rate or channel count")
+        est_total = 0
+        if container.duration:
+            est_total = int(container.duration / 1_000_000 * file_sr)
+        # Planar float at the file's own rate and layout: decoding only, no mixing.
+        resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=file_sr)
+        start = int(round(start_s * file_sr))
+        stop = None if duration_s is None else start + int(round(duration_s * file_sr))
+        pos = 0
+        decoded_any = False
+        try:
+            for packet in container.demux(stream):
+                check(cancel)
+                for frame in packet.decode():
+                    for rf in resampler.resample(frame):
+                        arr = rf.to_ndarray().reshape(channels, -1)
+                        decoded_any = True
+                        a, b = pos, pos + arr.shape[1]
+                        pos = b
+                        lo, hi = max(a, start), b if stop is None else min(b, stop)
+                        if hi > lo:
+                            chunks.append(arr[:, lo - a:hi - a].astype(np.float32, copy=True))
+                progress(Progress("decode", pos, est_total, f"Decoding {p.name}"))
+                if stop is not None and pos >= stop:
+                    break
+        except av.error.FFmpegError as exc:
+            if not decoded_any:
+                raise _decode_failure(p, head, type(exc).__name__) from None
+            # damaged tail: keep what decoded
+        fmt = container.format.name.upper()
+        codec = stream.codec_context.name.upper()
+    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((channels, 0), np.float32)
+    return samples, file_sr, fmt, codec, "ffmpeg"
+
+
+def write_formats() -> dict[str, tuple[str, str]]:
+    """Extension -> (container, default subtype) for every format :func:`save` writes."""
+    return dict(_WRITE_FORMATS)
+
+
+def save(
+    audio: Audio,
+    path: str | os.PathLike,
+    *,
+    subtype: Optional[str] = None,
+    overwrite: bool = False,
+    progress: ProgressCallback = no_progress,
+    cancel: Optional[CancelToken] = None,
+) -> Path:
+    """Write ``audio`` to ``path`` atomically; the format follows the extension.
+
+    Parameters
+    ----------
+    audio : Audio
+    path : path-like
+        ``.wav``, ``.flac``, ``.ogg``/``.oga`` (Vorbis), ``.opus``, ``.mp3``, ``.aif(f)``.
+    subtype : str, optional
+        Sample format: ``"16"``, ``"24"``, ``"32"`` (int), ``"32f"`` (float) or a
+        libsndfile subtype name.  Default: 16-bit for PCM formats.
+    overwrite : bool
+        Replace an existing file.  Without it an existing destination raises
+        :class:`~core.errors.AudioFileError`; the file ``audio`` was loaded
+        from is never replaced unless ``overwrite`` is set.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    import soundfile as sf
+
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext not in _WRITE_FORMATS:
+        known = ", ".join(sorted(_WRITE_FORMATS))
+        raise UnsupportedFormatError(
+            f"Cannot save as '{ext or p.name}': choose one of {known}.", path=str(p))
+    fmt, default_sub = _WRITE_FORMATS[ext]
+    sub = default_sub if subtype is None else SUBTYPES.get(str(subtype).lower(), str(subtype).upper())
+    if not sf.check_format(fmt, sub):
+        raise InvalidParameterError(f"{ext} files cannot hold sample format '{subtype}'.")
+    if p.is_dir():
+        raise AudioFileError(f"'{p}' is a folder.", path=str(p))
+    if p.exists() and not overwrite:
+        raise AudioFileError(f"'{p}' already exists (not overwritten).", path=str(p))
+    if not p.parent.exists():
+        raise AudioFileError(f"The folder '{p.parent}' does not exist.", path=str(p))
+    if audio.frames == 0:
+        raise EmptyAudioError("There is no audio to save (zero length).", path=str(p))
+    sr = audio.sr
+    if fmt == "OGG" and sub == "OPUS" and sr not in (8000, 12000, 16000, 24000, 48000):
+        from core.audio.resample import resample
+
+        audio, sr = resample(audio, 48000), 48000
+    if fmt == "MP3" and audio.channels > 2:
+        raise InvalidParameterError("MP3 holds at most 2 channels; choose WAV or FLAC.")
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=f".part{ext}", dir=p.parent)
+    os.close(fd)
+    try:
+        with sf.SoundFile(tmp, "w", samplerate=sr, channels=audio.channels,
+                          format=fmt, subtype=sub) as f:
+            total = audio.frames
+            for a in range(0, total, BLOCK_FRAMES):
+                check(cancel)
+                b = min(total, a + BLOCK_FRAMES)
+                f.write(np.ascontiguousarray(audio.samples[:, a:b].T))
+                progress(Progress("encode", b, total, f"Writing {p.name}"))
+            f.flush()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise AudioFileError(f"Cannot write '{p}': {exc.strerror or exc}.", path=str(p)) from None
+        if isinstance(exc, sf.LibsndfileError):
+            raise AudioFileError(f"Cannot write '{p.name}': {exc}.", path=str(p)) from None
+        raise
+    return p
