@@ -26,7 +26,7 @@ from core.errors import (
     InvalidParameterError,
     UnsupportedFormatError,
 )
-from core.jobs import CancelToken, Progress, ProgressCallback, check, no_progress
+from core.jobs import CancelToken, JobCancelled, Progress, ProgressCallback, check, no_progress
 
 # Frames decoded per block.  Big enough that Python overhead is negligible,
 # small enough that the temporary block (frames x channels float32) stays a
@@ -137,6 +137,23 @@ def info(path: str | os.PathLike) -> AudioInfo:
     return _av_info(p, head)
 
 
+def _stream_params(p: Path, head: bytes, stream) -> tuple[int, int, str]:
+    """(sample rate, channels, layout name) of a PyAV audio stream, or a clean error.
+
+    Damaged files can yield streams without a codec context, whose attributes raise.
+    """
+    try:
+        ctx = stream.codec_context
+        sr = int(getattr(stream, "rate", 0) or ctx.sample_rate or 0)
+        ch = int(getattr(stream, "channels", 0) or ctx.channels or 0)
+        layout = stream.layout.name if stream.layout is not None else ""
+    except Exception:
+        raise _decode_failure(p, head, "unreadable stream parameters") from None
+    if sr <= 0 or ch <= 0:
+        raise _decode_failure(p, head, "no sample rate or channel count")
+    return sr, ch, layout
+
+
 def _av_info(p: Path, head: bytes) -> AudioInfo:
     import av
 
@@ -145,10 +162,7 @@ def _av_info(p: Path, head: bytes) -> AudioInfo:
             if not c.streams.audio:
                 raise UnsupportedFormatError(f"'{p.name}' has no audio stream.", path=str(p))
             s = c.streams.audio[0]
-            sr = int(s.rate or s.codec_context.sample_rate or 0)
-            ch = int(s.channels or s.codec_context.channels or 0)
-            if sr <= 0 or ch <= 0:
-                raise _decode_failure(p, head, "no sample rate or channel count")
+            sr, ch, _ = _stream_params(p, head, s)
             if s.duration is not None and s.time_base is not None:
                 frames = int(round(float(s.duration * s.time_base) * sr))
             elif c.duration is not None:
@@ -282,6 +296,39 @@ def _load_soundfile(p, start_s, duration_s, progress, cancel):
         return out, file_sr, f.format, f.subtype, "soundfile"
 
 
+# PyAV sample format -> (dtype, offset, scale) to reach float in [-1, 1].
+_AV_SAMPLE = {
+    "u8": (np.uint8, 128.0, 128.0), "s16": (np.int16, 0.0, 32768.0),
+    "s32": (np.int32, 0.0, 2147483648.0), "s64": (np.int64, 0.0, 9223372036854775808.0),
+    "flt": (np.float32, 0.0, 1.0), "dbl": (np.float64, 0.0, 1.0),
+}
+
+
+def _frame_to_float(frame, channels: int) -> np.ndarray:
+    """One decoded PyAV frame -> float32 (channels, samples).
+
+    Converted here rather than with FFmpeg's resampler, which crashed the
+    process on fuzzed headers that claim odd channel counts.
+    """
+    arr = frame.to_ndarray()
+    n = int(frame.samples)
+    name = frame.format.name.rstrip("p")
+    if name not in _AV_SAMPLE or n <= 0 or arr.size == 0:
+        return np.zeros((channels, 0), np.float32)
+    if not frame.format.is_planar:
+        width = arr.size // n
+        arr = arr.reshape(-1)[: n * width].reshape(n, width).T
+    dtype, offset, scale = _AV_SAMPLE[name]
+    out = arr.astype(np.float32)
+    if offset:
+        out -= offset
+    if scale != 1.0:
+        out *= 1.0 / scale
+    if out.shape[0] != channels:  # layout changed mid-stream: keep the first one's width
+        out = np.resize(out, (channels, out.shape[1])) if out.shape[0] < channels else out[:channels]
+    return out
+
+
 def _load_av(p, head, start_s, duration_s, progress, cancel):
     import av
 
@@ -294,15 +341,10 @@ def _load_av(p, head, start_s, duration_s, progress, cancel):
         if not container.streams.audio:
             raise UnsupportedFormatError(f"'{p.name}' has no audio stream.", path=str(p))
         stream = container.streams.audio[0]
-        file_sr = int(stream.rate or stream.codec_context.sample_rate or 0)
-        channels = int(stream.channels or stream.codec_context.channels or 0)
-        if file_sr <= 0 or channels <= 0:
-            raise _decode_failure(p, head, "no sample rate or channel count")
+        file_sr, channels, _ = _stream_params(p, head, stream)
         est_total = 0
         if container.duration:
             est_total = int(container.duration / 1_000_000 * file_sr)
-        # Planar float at the file's own rate and layout: decoding only, no mixing.
-        resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=file_sr)
         start = int(round(start_s * file_sr))
         stop = None if duration_s is None else start + int(round(duration_s * file_sr))
         pos = 0
@@ -311,18 +353,19 @@ def _load_av(p, head, start_s, duration_s, progress, cancel):
             for packet in container.demux(stream):
                 check(cancel)
                 for frame in packet.decode():
-                    for rf in resampler.resample(frame):
-                        arr = rf.to_ndarray().reshape(channels, -1)
-                        decoded_any = True
-                        a, b = pos, pos + arr.shape[1]
-                        pos = b
-                        lo, hi = max(a, start), b if stop is None else min(b, stop)
-                        if hi > lo:
-                            chunks.append(arr[:, lo - a:hi - a].astype(np.float32, copy=True))
+                    arr = _frame_to_float(frame, channels)
+                    decoded_any = True
+                    a, b = pos, pos + arr.shape[1]
+                    pos = b
+                    lo, hi = max(a, start), b if stop is None else min(b, stop)
+                    if hi > lo:
+                        chunks.append(np.ascontiguousarray(arr[:, lo - a:hi - a]))
                 progress(Progress("decode", pos, est_total, f"Decoding {p.name}"))
                 if stop is not None and pos >= stop:
                     break
-        except av.error.FFmpegError as exc:
+        except JobCancelled:
+            raise
+        except Exception as exc:  # damaged packets surface as many exception types
             if not decoded_any:
                 raise _decode_failure(p, head, type(exc).__name__) from None
             # damaged tail: keep what decoded
