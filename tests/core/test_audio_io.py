@@ -149,7 +149,7 @@ def test_cancel_during_load():
         sf.write(path, np.zeros((44100 * 30, 1), np.int16), 44100)
         with pytest.raises(JobCancelled):
             load(path, progress=progress, cancel=token)
-    assert len(calls) == 1  # stopped right after the first block
+    assert len(calls) <= 2  # stopped at the next block boundary
 
 
 @pytest.mark.parametrize("ext", [".xyz", ".txt", ""])
@@ -246,3 +246,22 @@ def test_audio_type_validates_and_slices():
     b = Audio(np.arange(20, dtype=np.float32).reshape(2, 10), 10)
     assert b.slice_seconds(0.2, 0.5).samples.tolist() == [[2, 3, 4], [12, 13, 14]]
     assert b.mono().samples[0, 0] == 5.0 and b.duration_s == 1.0
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])  # memory-mapped and libsndfile paths
+def test_long_file_is_never_held_twice(tmp_path, subtype):
+    import tracemalloc
+
+    sr, seconds = 44100, 40
+    path = tmp_path / "long.wav"
+    with sf.SoundFile(path, "w", sr, 2, subtype=subtype) as f:
+        for _ in range(seconds // 10):
+            f.write(np.random.default_rng(0).uniform(-0.5, 0.5, (sr * 10, 2)).astype(np.float32))
+    out_bytes = 2 * sr * seconds * 4
+    tracemalloc.start()
+    a = load(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert a.frames == sr * seconds
+    # the result plus at most a few decode blocks, never a second full copy
+    assert peak < out_bytes + 4 * 2 * (1 << 18) * 4 + 2_000_000, (peak, out_bytes)
