@@ -252,6 +252,23 @@ class _NotForSoundfile(Exception):
     pass
 
 
+def _salvage(f, frame: int, dest: np.ndarray, step: int = 4096) -> int:
+    """Read frames from ``frame`` into ``dest`` (channels, n) until decoding fails; return count."""
+    got_total = 0
+    try:
+        f.seek(frame)
+        while got_total < dest.shape[1]:
+            n = min(step, dest.shape[1] - got_total)
+            got = f.read(n, dtype="float32", always_2d=True)
+            if got.shape[0] == 0:
+                break
+            dest[:, got_total:got_total + got.shape[0]] = got.T
+            got_total += got.shape[0]
+    except Exception:
+        pass
+    return got_total
+
+
 def _load_mapped_wav(p, start_s, duration_s, progress, cancel):
     """Plain WAVs: memory-map and convert on all cores (about 3x libsndfile's speed)."""
     if head_is_not_riff(p):
@@ -347,9 +364,12 @@ def _load_soundfile(p, start_s, duration_s, progress, cancel):
             try:
                 got = f.read(n, dtype="float32", always_2d=True, out=block[:n])
             except Exception as exc:
+                # Damaged data: salvage what decodes before the damage in small steps.
+                k = _salvage(f, start + pos, out[:, pos:want])
+                pos += k
                 if pos == 0:
                     raise _decode_failure(p, _check_path(p)[1], str(exc).splitlines()[0]) from None
-                break  # damaged tail: keep what decoded
+                break
             k = got.shape[0]
             if k == 0:
                 break

@@ -265,3 +265,14 @@ def test_long_file_is_never_held_twice(tmp_path, subtype):
     assert a.frames == sr * seconds
     # the result plus at most a few decode blocks, never a second full copy
     assert peak < out_bytes + 4 * 2 * (1 << 18) * 4 + 2_000_000, (peak, out_bytes)
+
+
+def test_truncated_flac_keeps_what_decodes(tmp_path):
+    good = tmp_path / "good.flac"
+    sf.write(good, tone(duration_s=2.0).T, 44100, subtype="PCM_16")
+    data = good.read_bytes()
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(data[: len(data) // 2])
+    a = load(cut)
+    assert 0.5 * 44100 < a.frames < 1.5 * 44100
+    assert abs(dominant_freq(a.samples[0], 44100) - 440) < 2
