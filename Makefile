@@ -30,10 +30,11 @@ system-deps:
 		echo "Please install these system packages (as root):$$missing"; \
 	fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	@touch $(STAMP)
 
 install: system-deps $(STAMP)
@@ -45,7 +46,7 @@ test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: install
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -s -p no:randomly --timeout=3600
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -s -o python_files='bench_*.py' --timeout=3600
 
 lint: install
 	$(VENV)/bin/ruff check app core tests

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "core.cli.convert_cmd",
     "core.cli.spectrogram_cmd",
     "core.cli.models_cmd",
+    "core.cli.restore_cmd",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130

@@ -1,0 +1,30 @@
+"""Restoration tools: denoise, declip, declick, dehum, dereverb, loudness, and chains.
+
+Every tool is ``tool(audio, *, ...keyword-only settings..., progress=, cancel=)`` and
+returns a :class:`~core.restore.common.RestoreResult` (``audio`` + ``report`` dict).
+Submodules are imported lazily so importing :mod:`core.restore` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from core.restore.common import RestoreResult
+
+_LAZY = {
+    "denoise": "core.restore.denoise", "declip": "core.restore.declip",
+    "detect_clipping": "core.restore.declip", "declick": "core.restore.declick",
+    "dehum": "core.restore.dehum", "find_hum": "core.restore.dehum",
+    "dereverb": "core.restore.dereverb", "measure_loudness": "core.restore.loudness",
+    "normalize_loudness": "core.restore.loudness", "Chain": "core.restore.chain",
+    "ChainStep": "core.restore.chain", "run_chain": "core.restore.chain",
+    "save_chain": "core.restore.chain", "load_chain": "core.restore.chain",
+}
+
+__all__ = ["RestoreResult", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'core.restore' has no attribute {name!r}")

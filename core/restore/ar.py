@@ -1,0 +1,95 @@
+"""Autoregressive (AR) modelling: coefficients, residuals and least-squares interpolation.
+
+Least-squares AR interpolation (LSAR, Janssen et al. 1986; Godsill & Rayner 1998):
+given a segment with some samples missing and an AR model ``a`` (``a[0] = 1``), the
+missing samples are the ones that minimise the energy of the prediction error
+``e[n] = sum_k a[k] x[n-k]`` over the whole segment — a small linear least-squares
+problem.  Declip and declick both fill their gaps with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+
+def ar_coefficients(x: np.ndarray, order: int) -> np.ndarray:
+    """AR polynomial ``[1, a1, ..., a_order]`` of ``x`` (autocorrelation method, Levinson).
+
+    Falls back to ``[1, 0, ...]`` (no prediction) when ``x`` is silent or too short.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.size <= order + 1 or not np.any(x):
+        out = np.zeros(order + 1)
+        out[0] = 1.0
+        return out
+    x = x - x.mean()
+    r = np.correlate(x, x, mode="full")[x.size - 1: x.size + order] / x.size
+    r[0] *= 1.0 + 1e-6  # a little white-noise floor keeps the system well conditioned
+    if r[0] <= 0:
+        out = np.zeros(order + 1)
+        out[0] = 1.0
+        return out
+    try:
+        a = linalg.solve_toeplitz(r[:order], -r[1: order + 1])
+    except (linalg.LinAlgError, ValueError):
+        out = np.zeros(order + 1)
+        out[0] = 1.0
+        return out
+    return np.concatenate([[1.0], a])
+
+
+def lsar_interpolate(x: np.ndarray, missing: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Fill ``x[missing]`` by least-squares AR interpolation; returns a new array.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(n,)]
+        The segment (values at missing positions are ignored).
+    missing : np.ndarray [shape=(n,), dtype=bool]
+    a : np.ndarray [shape=(p + 1,)]
+        AR polynomial with ``a[0] = 1``.
+    """
+    x = np.asarray(x, dtype=np.float64).copy()
+    n, p = x.size, a.size - 1
+    unknown = np.flatnonzero(missing)
+    if unknown.size == 0 or n <= p:
+        return x
+    # Prediction-error matrix A (rows n = p..N-1): e = A @ x.
+    rows = n - p
+    A = np.zeros((rows, n))
+    idx = np.arange(rows)
+    for k in range(p + 1):
+        A[idx, idx + p - k] = a[k]
+    known = ~missing
+    Au, Ak = A[:, unknown], A[:, known]
+    rhs = -Au.T @ (Ak @ x[known])
+    M = Au.T @ Au
+    M[np.diag_indices_from(M)] += 1e-9 * (np.trace(M) / max(1, M.shape[0]) + 1e-12)
+    try:
+        x[unknown] = linalg.solve(M, rhs, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        x[unknown] = np.linalg.lstsq(Au, -(Ak @ x[known]), rcond=None)[0]
+    return x
+
+
+def runs(mask: np.ndarray) -> np.ndarray:
+    """``(k, 2)`` array of ``[start, stop)`` for each run of True in a 1-D bool ``mask``."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(m.astype(np.int8))
+    return np.stack([np.flatnonzero(d == 1), np.flatnonzero(d == -1)], axis=1)
+
+
+def group_runs(r: np.ndarray, gap: int) -> list[np.ndarray]:
+    """Split runs into groups whose neighbours are closer than ``gap`` samples."""
+    if len(r) == 0:
+        return []
+    groups, cur = [], [r[0]]
+    for run in r[1:]:
+        if run[0] - cur[-1][1] < gap:
+            cur.append(run)
+        else:
+            groups.append(np.array(cur))
+            cur = [run]
+    groups.append(np.array(cur))
+    return groups
