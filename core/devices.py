@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Optional, TypeVar
 
 from core.errors import ComputeOutOfMemoryError, InvalidParameterError
 

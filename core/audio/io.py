@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
@@ -60,6 +61,7 @@ SUBTYPES = {
 }
 
 NonFinitePolicy = Literal["error", "clean", "keep"]
+BlockHook = Callable[[int, np.ndarray], None]
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def load(
     start_s: float = 0.0,
     duration_s: Optional[float] = None,
     nonfinite: NonFinitePolicy = "error",
+    on_block: Optional[BlockHook] = None,
     progress: ProgressCallback = no_progress,
     cancel: Optional[CancelToken] = None,
 ) -> Audio:
@@ -203,6 +206,14 @@ def load(
     nonfinite : {"error", "clean", "keep"}
         NaN/Inf samples raise :class:`~core.errors.NonFiniteAudioError`
         ("error"), are replaced by silence ("clean"), or are kept.
+    on_block : callable(start_frame, block), optional
+        Called with each decoded region while it is still in the CPU cache
+        (``block`` float32 (channels, n), a view of the result), so callers can
+        summarise the audio in the same pass (the waveform pyramid does).  The
+        regions are consecutive, non-overlapping, cover every decoded frame and
+        start at multiples of 4096 frames except the first; calls may come from
+        several threads at once and in any order.  They see the samples before
+        cleaning, mono mixing and resampling.
     progress, cancel
         See :mod:`core.jobs`; decoding checks ``cancel`` after every block.
 
@@ -218,15 +229,17 @@ def load(
         raise InvalidParameterError("start_s and duration_s must not be negative.")
     p, head = _check_path(path)
     try:
-        fast = _load_mapped_wav(p, start_s, duration_s, progress, cancel)
+        fast = _load_mapped_wav(p, start_s, duration_s, on_block, progress, cancel)
         if fast is not None:
             samples, file_sr, fmt, subtype, backend = fast
         else:
             samples, file_sr, fmt, subtype, backend = _load_soundfile(
-            p, start_s, duration_s, progress, cancel)
+                p, start_s, duration_s, on_block, progress, cancel)
     except _NotForSoundfile:
         samples, file_sr, fmt, subtype, backend = _load_av(
             p, head, start_s, duration_s, progress, cancel)
+        if on_block is not None and samples.shape[1]:
+            on_block(0, samples)
     if samples.shape[1] == 0:
         if start_s > 0:
             raise InvalidParameterError(f"'{p.name}' is shorter than {start_s:g} s.")
@@ -269,7 +282,7 @@ def _salvage(f, frame: int, dest: np.ndarray, step: int = 4096) -> int:
     return got_total
 
 
-def _load_mapped_wav(p, start_s, duration_s, progress, cancel):
+def _load_mapped_wav(p, start_s, duration_s, on_block, progress, cancel):
     """Plain WAVs: memory-map and convert on all cores (about 3x libsndfile's speed)."""
     if head_is_not_riff(p):
         return None
@@ -297,15 +310,18 @@ def _load_mapped_wav(p, start_s, duration_s, progress, cancel):
             if offset:
                 o -= offset
             m.release(start + s, start + e)
+            if on_block is not None:
+                on_block(s, o)
             done[w] += e - s
 
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     workers = _worker_count(n)
-    bounds = np.linspace(0, n, workers + 1).astype(int)
+    n_blocks = -(-n // BLOCK_FRAMES)
+    bounds = np.minimum(np.linspace(0, n_blocks, workers + 1).astype(int) * BLOCK_FRAMES, n)
     with ThreadPoolExecutor(workers) as ex:
         futs = [ex.submit(convert, w, int(a), int(b))
-                for w, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+                for w, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
         pending = futs
         while pending:
             _, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
@@ -332,7 +348,7 @@ def head_is_not_riff(p: Path) -> bool:
         return fh.read(4) != b"RIFF"
 
 
-def _load_soundfile(p, start_s, duration_s, progress, cancel):
+def _load_soundfile(p, start_s, duration_s, on_block, progress, cancel):
     import soundfile as sf
 
     try:
@@ -366,6 +382,8 @@ def _load_soundfile(p, start_s, duration_s, progress, cancel):
             except Exception as exc:
                 # Damaged data: salvage what decodes before the damage in small steps.
                 k = _salvage(f, start + pos, out[:, pos:want])
+                if on_block is not None and k:
+                    on_block(pos, out[:, pos:pos + k])
                 pos += k
                 if pos == 0:
                     raise _decode_failure(p, _check_path(p)[1], str(exc).splitlines()[0]) from None
@@ -374,6 +392,8 @@ def _load_soundfile(p, start_s, duration_s, progress, cancel):
             if k == 0:
                 break
             out[:, pos:pos + k] = got[:k].T
+            if on_block is not None:
+                on_block(pos, out[:, pos:pos + k])
             pos += k
             progress(Progress("decode", pos, want, f"Reading {p.name}"))
             if k < n:

@@ -55,25 +55,30 @@ class Audio:
     def duration_s(self) -> float:
         return self.frames / self.sr
 
-    def mono(self) -> "Audio":
+    def mono(self) -> Audio:
         """Average of all channels, shape (1, frames)."""
         if self.channels == 1:
             return self
         return Audio(self.samples.mean(axis=0, keepdims=True), self.sr, dict(self.metadata))
 
-    def slice_frames(self, start: int, stop: int) -> "Audio":
+    def slice_frames(self, start: int, stop: int) -> Audio:
         """Frames ``[start, stop)`` (clipped to the audio), as a view-backed copy-free Audio."""
         start = max(0, min(self.frames, int(start)))
         stop = max(start, min(self.frames, int(stop)))
         return Audio(self.samples[:, start:stop], self.sr, dict(self.metadata))
 
-    def slice_seconds(self, start_s: float, stop_s: float) -> "Audio":
+    def slice_seconds(self, start_s: float, stop_s: float) -> Audio:
         """The region ``[start_s, stop_s)`` in seconds."""
         return self.slice_frames(round(start_s * self.sr), round(stop_s * self.sr))
 
     def count_nonfinite(self) -> int:
-        """Number of NaN or Inf samples."""
-        return int(self.samples.size - np.count_nonzero(np.isfinite(self.samples)))
+        """Number of NaN or Inf samples (counted in blocks: no full-size temporary)."""
+        n = 0
+        step = 1 << 20
+        for a in range(0, self.frames, step):
+            blk = self.samples[:, a:a + step]
+            n += blk.size - int(np.count_nonzero(np.isfinite(blk)))
+        return n
 
     def check_finite(self) -> None:
         """Raise :class:`NonFiniteAudioError` if any sample is NaN or Inf."""
@@ -85,7 +90,7 @@ class Audio:
                 count=n,
             )
 
-    def cleaned(self) -> "Audio":
+    def cleaned(self) -> Audio:
         """A copy with NaN and ±Inf replaced by 0 (silence)."""
         s = np.nan_to_num(self.samples, nan=0.0, posinf=0.0, neginf=0.0)
         return Audio(s, self.sr, dict(self.metadata))

@@ -24,7 +24,9 @@ def _levels(path: str) -> dict:
     s = np.nan_to_num(a.samples, nan=0.0, posinf=0.0, neginf=0.0)
     peak = float(np.max(np.abs(s))) if s.size else 0.0
     rms = float(np.sqrt(np.mean(np.square(s, dtype=np.float64)))) if s.size else 0.0
-    db = (lambda v: round(20 * np.log10(v), 2) if v > 0 else None)
+    def db(v: float):
+        return round(20 * np.log10(v), 2) if v > 0 else None
+
     return {"decoded_frames": a.frames, "peak_dbfs": db(peak), "rms_dbfs": db(rms),
             "nonfinite_samples": bad}
 

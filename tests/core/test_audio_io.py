@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 import soundfile as sf
+from media_files import dominant_freq, tone, write_with_ffmpeg
 
 from core.audio import Audio, info, load, resample, save
 from core.errors import (
@@ -19,7 +20,6 @@ from core.errors import (
     UnsupportedFormatError,
 )
 from core.jobs import CancelToken, JobCancelled
-from media_files import dominant_freq, tone, write_with_ffmpeg
 
 # Maximum error of an int format round trip (half an LSB, plus float rounding).
 LSB = {"PCM_U8": 2 ** -7, "PCM_16": 2 ** -15, "PCM_24": 2 ** -23, "PCM_32": 2 ** -30,
