@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "core.cli.spectrogram_cmd",
     "core.cli.models_cmd",
     "core.cli.restore_cmd",
+    "core.cli.transcribe_cmd",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
