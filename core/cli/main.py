@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "core.cli.models_cmd",
     "core.cli.restore_cmd",
     "core.cli.transcribe_cmd",
+    "core.cli.record_cmd",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130

@@ -1,0 +1,112 @@
+"""`resonote record` on the real device (PulseAudio null sink), as a separate process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+pytestmark = pytest.mark.audio_device
+
+ROOT = Path(__file__).resolve().parents[2]
+# The real CLI entry (core.cli.main.main) with the record command registered, whether or not
+# main's COMMAND_MODULES lists it yet.
+RUN = """
+import importlib, sys
+m = importlib.import_module("core.cli.main")
+if "core.cli.record_cmd" not in m.COMMAND_MODULES:
+    m.COMMAND_MODULES = (*m.COMMAND_MODULES, "core.cli.record_cmd")
+sys.exit(m.main(sys.argv[1:]))
+"""
+
+
+def resonote(*args: str, **kw) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DISPLAY", None)
+    return subprocess.Popen([sys.executable, "-c", RUN, *map(str, args)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    p = resonote(*args)
+    out, err = p.communicate(timeout=60)
+    return p.returncode, out, err
+
+
+def play_tone(pulse_sink, tmp_path, dur_s: float) -> subprocess.Popen:
+    sr = 48000
+    t = np.arange(round(dur_s * sr)) / sr
+    x = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    wav = tmp_path / "tone.wav"
+    sf.write(str(wav), np.stack([x, x], 1), sr, subtype="FLOAT")
+    return subprocess.Popen(["paplay", "-d", pulse_sink.sink, str(wav)])
+
+
+def peak_hz(x: np.ndarray, sr: int) -> float:
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.argmax(spec)) * sr / len(x)
+
+
+def test_record_for_a_duration(pulse_sink, tmp_path):
+    out = tmp_path / "take.wav"
+    player = play_tone(pulse_sink, tmp_path, 4.0)
+    try:
+        code, stdout, err = run("record", "-o", out, "--device", pulse_sink.device,
+                                "--duration", "1.5", "--bits", "24")
+    finally:
+        player.kill()
+    assert code == 0, err
+    assert str(out) in stdout and "1.50 s" in stdout
+    info = sf.info(str(out))
+    assert (info.frames, info.samplerate, info.channels, info.subtype) == (72000, 48000, 2, "PCM_24")
+    y, sr = sf.read(str(out))
+    assert abs(peak_hz(y[:, 0], sr) - 440) < 2.0
+    assert (tmp_path / "take.take.json").exists()
+
+
+def test_ctrl_c_stops_cleanly_with_a_valid_file(pulse_sink, tmp_path):
+    out = tmp_path / "take.wav"
+    p = resonote("record", "-o", out, "--device", pulse_sink.device, "--channels", "1")
+    deadline = time.monotonic() + 30
+    while not (out.exists() and sf.info(str(out)).frames > 4800):
+        assert p.poll() is None and time.monotonic() < deadline, p.communicate()
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    stdout, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    info = sf.info(str(out))
+    assert info.channels == 1 and info.frames > 4800
+    assert "Traceback" not in err
+
+
+def test_list_devices(pulse_sink):
+    code, stdout, _ = run("record", "--list-devices")
+    assert code == 0 and "pulse" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--device", "no such microphone"], "The audio input \u201cno such microphone\u201d was not found"),
+        (["--sr", "1000"], "Sample rate must be"),
+        (["--duration", "0"], "--duration must be more than 0"),
+    ],
+)
+def test_errors_are_one_line(pulse_sink, tmp_path, args, message):
+    code, _, err = run("record", "-o", tmp_path / "x.wav", *args)
+    assert code == 1 and message in err and "Traceback" not in err
+    assert err.startswith("resonote: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_never_overwrites_without_force(pulse_sink, tmp_path):
+    out = tmp_path / "x.wav"
+    out.write_bytes(b"keep me")
+    code, _, err = run("record", "-o", out, "--duration", "0.2", "--device", pulse_sink.device)
+    assert code == 1 and "already exists" in err and out.read_bytes() == b"keep me"
