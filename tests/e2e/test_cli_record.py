@@ -16,21 +16,14 @@ import soundfile as sf
 pytestmark = pytest.mark.audio_device
 
 ROOT = Path(__file__).resolve().parents[2]
-# The real CLI entry (core.cli.main.main) with the record command registered, whether or not
-# main's COMMAND_MODULES lists it yet.
-RUN = """
-import importlib, sys
-m = importlib.import_module("core.cli.main")
-if "core.cli.record_cmd" not in m.COMMAND_MODULES:
-    m.COMMAND_MODULES = (*m.COMMAND_MODULES, "core.cli.record_cmd")
-sys.exit(m.main(sys.argv[1:]))
-"""
 
 
 def resonote(*args: str, **kw) -> subprocess.Popen:
+    """The real console-script entry point, as a separate process."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("DISPLAY", None)
-    return subprocess.Popen([sys.executable, "-c", RUN, *map(str, args)], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "app.entry", *map(str, args)],
+                            cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
