@@ -1,0 +1,1 @@
+"""Track lanes: one row per track (header controls + waveform) on the shared time axis."""

@@ -1,0 +1,1 @@
+"""Views that draw a project on the shared time axis (spectrogram, spectrum, ...)."""
