@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -84,6 +84,10 @@ class MainWindow(EditMixin, FilesMixin, ProjectMixin, ViewMixin, QMainWindow):
     autosave : bool
         Start the autosave session (crash recovery).  Benchmarks turn it off.
     """
+
+    #: The track shown in the spectrogram/spectrum changed (its id, or "" for none).
+    #: Tool panels and layer views (transcript, piano roll) follow it.
+    currentTrackChanged = Signal(str)
 
     def __init__(self, settings: Settings | None = None, *, autosave: bool = True,
                  parent: QWidget | None = None) -> None:
@@ -342,6 +346,7 @@ class MainWindow(EditMixin, FilesMixin, ProjectMixin, ViewMixin, QMainWindow):
             self.spectrum.set_audio(None if track is None else track.audio,
                                     offset_s=0.0 if track is None else track.offset_s)
         self._update_actions()
+        self.currentTrackChanged.emit(track_id or "")
 
     def _connect_lane(self, lane) -> None:
         lane.activated.connect(self.set_current_track)

@@ -16,7 +16,16 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
 class ToolHost(Protocol):
-    """What the main window offers to tool panels."""
+    """What the main window offers to tool panels.
+
+    Besides these methods, panels may use the main window's public attributes:
+    ``view_state`` (app.viewstate.ViewState: range, selection, cursor, playhead),
+    ``playback`` (app.playback_controller.PlaybackController: preview and A/B),
+    ``spectrogram`` (app.views.spectrogram_pane.SpectrogramPane: overlays such as
+    the piano roll draw on its plot), ``model`` (app.project_model.ProjectModel),
+    ``undo_stack``, ``runner`` (app.jobs.runner.JobRunner), the signal
+    ``currentTrackChanged(str)``, and ``addDockWidget`` for panes of their own.
+    """
 
     def current_track(self) -> Any: ...
 
