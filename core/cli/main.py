@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "core.cli.restore_cmd",
     "core.cli.transcribe_cmd",
     "core.cli.record_cmd",
+    "core.cli.separate_cmd",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
