@@ -7,7 +7,7 @@ output device).  Without any audio output the controls are disabled with an
 explanation; the rest of the application works as usual.
 
 Shortcuts (also in each action's tooltip): Space play/pause, Shift+Space play
-from the mouse cursor, S stop, L loop, B switch A/B.
+from the mouse cursor, Ctrl+Space stop (S is the track's solo), L loop, B switch A/B.
 """
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ class PlaybackController(QObject):
 
         return {
             "play_pause": act("play_pause", "Play", "Space", "Play / pause", lambda: self.toggle()),
-            "stop": act("stop", "Stop", "S", "Stop and go back to where playback started",
+            "stop": act("stop", "Stop", "Ctrl+Space", "Stop and go back to where playback started",
                         lambda: self.stop()),
             "play_from_cursor": act("play_from_cursor", "Play from cursor", "Shift+Space",
                                     "Play from the mouse cursor", lambda: self.play_from_cursor()),
