@@ -36,16 +36,15 @@ def load_for_track(path: str, nonfinite: str = "error", *, progress=None, cancel
     Returns ``(audio, pyramid)``, or :class:`_NeedsCleaning` when the file holds
     invalid samples and ``nonfinite == "error"``.
     """
-    from core.analysis.pyramid import MinMaxPyramid
-    from core.audio import load
-    from core.jobs import check, no_progress
+    from core.analysis.open_fast import load_with_pyramid
+    from core.jobs import no_progress
 
     try:
-        audio = load(path, nonfinite=nonfinite, progress=progress or no_progress, cancel=cancel)
+        audio, pyramid, _ = load_with_pyramid(path, nonfinite=nonfinite,
+                                              progress=progress or no_progress, cancel=cancel)
     except NonFiniteAudioError as exc:
         return _NeedsCleaning(str(exc), exc.count)
-    check(cancel)
-    return audio, MinMaxPyramid.from_samples(audio.samples)
+    return audio, pyramid
 
 
 def is_project_path(path: Path) -> bool:

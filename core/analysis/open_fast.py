@@ -95,6 +95,27 @@ def open_for_view(path: str | os.PathLike, *, n_columns: int = 2048, n_fft: int 
     OpenedAudio
         ``audio.samples`` float32 (channels, frames), same values as ``core.audio.load``.
     """
+    audio, pyramid, fast = load_with_pyramid(path, base=base, factor=factor, threads=threads,
+                                             nonfinite=nonfinite, progress=progress,
+                                             cancel=cancel)
+    lod = SpectrogramLOD(audio.samples, audio.sr, n_fft=n_fft, hop_length=hop_length,
+                         scale=scale, n_bins=n_bins)
+    overview = lod.overview(n_columns, cancel=cancel)
+    return OpenedAudio(audio, pyramid, lod, overview, fast)
+
+
+def load_with_pyramid(path: str | os.PathLike, *, base: int = 64, factor: int = 4,
+                      threads: Optional[int] = None, nonfinite: str = "error",
+                      progress: ProgressCallback = no_progress,
+                      cancel: Optional[CancelToken] = None):
+    """:func:`core.audio.load` plus the waveform pyramid, built while the blocks decode.
+
+    Returns
+    -------
+    (Audio, MinMaxPyramid, bool)
+        The audio (as ``load`` returns it), its pyramid, and whether the pyramid
+        came from the decode pass (False: rebuilt afterwards, e.g. after cleaning).
+    """
     from core.audio import load
 
     if nonfinite not in ("error", "clean", "keep"):
@@ -103,17 +124,14 @@ def open_for_view(path: str | os.PathLike, *, n_columns: int = 2048, n_fft: int 
     level0 = _Level0(base)
     audio = load(path, nonfinite=nonfinite, on_block=level0, progress=progress, cancel=cancel)
     # The blocks saw the samples before cleaning; rebuild from the result if they differ.
-    got = level0.assemble(audio.frames) if audio.samples is not None else None
+    got = level0.assemble(audio.frames)
     fast = got is not None and not (nonfinite == "clean" and not _finite(got))
     if fast:
         pyramid = MinMaxPyramid.from_level0(audio.samples, *got, base=base, factor=factor)
     else:
         pyramid = MinMaxPyramid.from_samples(audio.samples, base=base, factor=factor,
                                              threads=threads)
-    lod = SpectrogramLOD(audio.samples, audio.sr, n_fft=n_fft, hop_length=hop_length,
-                         scale=scale, n_bins=n_bins)
-    overview = lod.overview(n_columns, cancel=cancel)
-    return OpenedAudio(audio, pyramid, lod, overview, fast)
+    return audio, pyramid, fast
 
 
 def _finite(level0: tuple[np.ndarray, np.ndarray]) -> bool:
