@@ -175,9 +175,16 @@ def run(args) -> int:
             from core.restore.loudness import measure_loudness
 
             m = measure_loudness(audio)
-            print(json.dumps(m) if args.json else
-                  f"{m['integrated_lufs']} LUFS integrated, LRA {m['lra_lu']} LU, "
-                  f"true peak {m['true_peak_dbtp']} dBTP")
+            if args.json:
+                print(json.dumps(m))
+                return 0
+
+            def fmt(value, unit: str, why: str) -> str:
+                return f"{value:.1f} {unit}" if value is not None else f"n/a ({why})"
+
+            print(f"integrated {fmt(m['integrated_lufs'], 'LUFS', 'silent or too short')}, "
+                  f"LRA {fmt(m['lra_lu'], 'LU', 'needs at least 3 s')}, "
+                  f"true peak {fmt(m['true_peak_dbtp'], 'dBTP', 'silent')}")
             return 0
         if name == "chain":
             from core.restore.chain import load_chain, run_chain

@@ -8,6 +8,8 @@ Submodules are imported lazily so importing :mod:`core.restore` stays cheap.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 from core.restore.common import RestoreResult
 
@@ -22,6 +24,21 @@ _LAZY = {
 }
 
 __all__ = ["RestoreResult", *_LAZY]
+
+
+class _Package(types.ModuleType):
+    """``core.restore.denoise`` is both a submodule and a function: once the submodule is
+    imported, Python sets the package attribute to the module, which would make
+    ``from core.restore import denoise`` return the module.  Hand out the function."""
+
+    def __getattribute__(self, name: str):
+        value = super().__getattribute__(name)
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == value.__name__:
+            return getattr(value, name)
+        return value
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

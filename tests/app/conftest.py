@@ -12,8 +12,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from guihelpers import open_and_wait, wait_idle, write_test_audio  # noqa: E402, F401 (re-exported)
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 
@@ -29,20 +29,6 @@ def isolated_settings(tmp_path_factory, monkeypatch):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(config))
     return config
-
-
-def write_test_audio(path, *, seconds: float = 3.0, sr: int = 44100, channels: int = 2,
-                     freq: float = 440.0):
-    """A decaying tone with a little noise (looks like a waveform, has a clear pitch)."""
-    from core.audio import Audio, save
-
-    t = np.arange(int(seconds * sr)) / sr
-    env = 0.3 + 0.5 * np.abs(np.sin(2 * np.pi * 0.7 * t))
-    rng = np.random.default_rng(1)
-    chans = [env * np.sin(2 * np.pi * freq * (1 + 0.5 * c) * t) * 0.8
-             + 0.02 * rng.standard_normal(t.size) for c in range(channels)]
-    save(Audio(np.asarray(chans, dtype=np.float32), sr), path, subtype="16", overwrite=True)
-    return path
 
 
 @pytest.fixture
@@ -87,16 +73,3 @@ def window(qtbot, answers):
     qtbot.waitExposed(w)
     yield w
     w.close()
-
-
-def wait_idle(qtbot, window, timeout_ms: int = 20000) -> None:
-    """Wait until every job of the window's runner is done."""
-    qtbot.waitUntil(lambda: not window.runner.running_jobs(), timeout=timeout_ms)
-
-
-def open_and_wait(qtbot, window, path, timeout_ms: int = 20000):
-    n = len(window.model.tracks)
-    window.open_path(path)
-    qtbot.waitUntil(lambda: len(window.model.tracks) == n + 1, timeout=timeout_ms)
-    wait_idle(qtbot, window, timeout_ms)
-    return window.model.tracks[-1]

@@ -143,3 +143,16 @@ def test_dereverb_shortens_the_tail():
     y = dereverb(Audio(rev, sr), taps=20).audio.samples[0].astype(np.float64)
     assert rd.si_sdr(s, y) > rd.si_sdr(s, rev) + 0.5
     assert rd.xcorr_lag(y, s) == 0
+
+
+def test_package_names_are_the_tools_even_after_submodule_imports():
+    import importlib
+
+    import core.restore.dehum  # noqa: F401  (the submodule shares the function's name)
+    from core.restore import declick as f_declick
+    from core.restore import dehum as f_dehum
+    from core.restore import denoise as f_denoise
+
+    assert callable(f_dehum) and f_dehum is dehum
+    assert f_denoise is denoise and f_declick is declick
+    assert importlib.import_module("core.restore.dehum").find_hum is find_hum

@@ -41,7 +41,7 @@ def test_no_display_prints_how_to_run_headless():
 
 def test_command_line_file_opens_in_window(tmp_path):
     sys.path.insert(0, str(ROOT / "tests" / "app"))
-    from conftest import write_test_audio
+    from guihelpers import write_test_audio
 
     wav = write_test_audio(tmp_path / "cli.wav", seconds=1.0)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RESONOTE_CONFIG_DIR=str(tmp_path / "c"),
