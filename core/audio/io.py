@@ -11,7 +11,6 @@ the source file is never modified.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -544,29 +543,17 @@ def save(
     if fmt == "MP3" and audio.channels > 2:
         raise InvalidParameterError("MP3 holds at most 2 channels; choose WAV or FLAC.")
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=f".part{ext}", dir=p.parent)
-    os.close(fd)
+    from core.fsutil import atomic_path
+
     try:
-        with sf.SoundFile(tmp, "w", samplerate=sr, channels=audio.channels,
-                          format=fmt, subtype=sub) as f:
+        with atomic_path(p) as tmp, sf.SoundFile(
+                tmp, "w", samplerate=sr, channels=audio.channels, format=fmt, subtype=sub) as f:
             total = audio.frames
             for a in range(0, total, BLOCK_FRAMES):
                 check(cancel)
                 b = min(total, a + BLOCK_FRAMES)
                 f.write(np.ascontiguousarray(audio.samples[:, a:b].T))
                 progress(Progress("encode", b, total, f"Writing {p.name}"))
-            f.flush()
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise AudioFileError(f"Cannot write '{p}': {exc.strerror or exc}.", path=str(p)) from None
-        if isinstance(exc, sf.LibsndfileError):
-            raise AudioFileError(f"Cannot write '{p.name}': {exc}.", path=str(p)) from None
-        raise
+    except sf.LibsndfileError as exc:
+        raise AudioFileError(f"Cannot write '{p.name}': {exc}.", path=str(p)) from None
     return p

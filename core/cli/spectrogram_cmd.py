@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from core.errors import AudioFileError, InvalidParameterError
@@ -81,15 +79,7 @@ def run(args) -> int:
 
 
 def _save_png(image, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.png", dir=path.parent)
-    os.close(fd)
-    try:
+    from core.fsutil import atomic_path
+
+    with atomic_path(path) as tmp:
         image.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise AudioFileError(f"Cannot write '{path}': {exc.strerror or exc}.",
-                             path=str(path)) from None

@@ -35,20 +35,11 @@ def _notes(notes: Union[NoteTrack, Iterable[Note]]) -> list[Note]:
 
 
 def _atomic_write(path: Path, write) -> Path:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ExportError(f"The folder {path.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ExportError(f"Could not write {path.name}: {exc.strerror or exc}.") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    from core.fsutil import atomic_path
+
+    with atomic_path(path, error=ExportError) as tmp:
+        write(str(tmp))
+    return Path(path)
 
 
 def _apply_tempo_map(pm, bpm: float, beat_times: Optional[Sequence[float]]) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,14 +111,9 @@ def save_chain(chain: Chain, path: str | os.PathLike) -> Path:
         raise InvalidParameterError(
             "A chain step has a setting that cannot be saved in a preset (for example a noise "
             "profile given as audio: give it as a time region instead).") from exc
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".chain-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ProjectError(f"Could not save the chain preset {path}: {exc.strerror}.") from exc
-    return path
+    from core.fsutil import write_text_atomic
+
+    return write_text_atomic(path, text + "\n", error=ProjectError)
 
 
 def load_chain(path: str | os.PathLike) -> Chain:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import Optional
@@ -156,26 +155,9 @@ def write(transcript: Transcript, path: str | os.PathLike, *, fmt: Optional[str]
     """
     p = Path(path)
     text = render(transcript, fmt or p.suffix, max_line_chars=max_line_chars)
-    if p.is_dir():
-        raise TranscriptFileError(f"'{p}' is a folder.")
-    if not p.parent.is_dir():
-        raise TranscriptFileError(f"The folder '{p.parent}' does not exist.")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".part", dir=p.parent)
-    except OSError as exc:
-        raise TranscriptFileError(f"Cannot write '{p}': {exc.strerror or exc}.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise TranscriptFileError(f"Cannot write '{p}': {exc.strerror or exc}.") from None
-        raise
+    from core.fsutil import write_text_atomic
+
+    write_text_atomic(p, text, error=TranscriptFileError)
     return p
 
 
