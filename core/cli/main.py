@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "core.cli.transcribe_cmd",
     "core.cli.record_cmd",
     "core.cli.separate_cmd",
+    "core.cli.generate_cmd",
+    "core.cli.train_generator_cmd",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130

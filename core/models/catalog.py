@@ -114,6 +114,24 @@ def _bundled() -> list[ModelSpec]:
             ),
         ),
         ModelSpec(
+            name="resonote-generator",
+            task="generation",
+            description="Resonote's own symbolic music model (1.1M-parameter transformer over "
+                        "note events): ideas, continuation, harmonisation, basslines",
+            source="bundled",
+            licence="MIT (trained by this project on public-domain Bach chorales and O'Neill tunes)",
+            loader="safetensors",
+            resource_dir="generator",
+            origin="resources/generator (resonote train-generator --seed 0)",
+            notes="Retrain with `resonote train-generator`; see resources/generator/README.md.",
+            files=(
+                FileSpec("model.safetensors", size=4437736,
+                         sha256="1a8326a6e00e1584623fefea91785ce25542b2a8a85605c9d00f608e5e1e53b9"),
+                FileSpec("config.json", size=3895,
+                         sha256="b0101881d88b5276b7a6614b1f80fceeee4e6d985d4fba71d016639f8c21dc2d"),
+            ),
+        ),
+        ModelSpec(
             name="deepfilternet3",
             task="denoise",
             description="DeepFilterNet3 speech denoiser (48 kHz mono, native runtime)",
