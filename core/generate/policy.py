@@ -11,9 +11,10 @@ writing never thins out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import torch
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 from core.generate.tokens import (
     BAR,
@@ -37,6 +38,8 @@ _HEADER_KINDS = ("BOS", "STYLE", "KEY", "METRE", "TEMPO")
 
 
 def _mask(ids) -> torch.Tensor:
+    import torch
+
     m = torch.zeros(len(VOCAB), dtype=torch.bool)
     m[list(ids)] = True
     return m

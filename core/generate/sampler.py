@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Optional
-
-import torch
+from typing import TYPE_CHECKING, Optional
 
 from core.generate.tokens import BAR, HEADER_LEN, VOCAB, Decoder
 
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
 #: Returns the allowed next tokens (bool tensor over VOCAB) given the decoder state.
-MaskFn = Callable[[Decoder], torch.Tensor]
+MaskFn = Callable[[Decoder], "torch.Tensor"]
 
 
 class Sampler:
@@ -26,6 +27,8 @@ class Sampler:
         self.max_len = model.cfg.max_len
         self.temperature = temperature
         self.top_p = top_p
+        import torch  # first use; keeps `import core...` free of torch
+
         self.gen = torch.Generator().manual_seed(int(seed))
         self.tokens: list[int] = []
         self.dec = Decoder()
@@ -38,8 +41,13 @@ class Sampler:
     def _window(self) -> list[int]:
         return self.tokens[:HEADER_LEN] + self.tokens[max(self._window_start, HEADER_LEN):]
 
-    @torch.no_grad()
     def _advance(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            self._advance_nograd(torch)
+
+    def _advance_nograd(self, torch) -> None:
         win = self._window()
         if len(win) > self.max_len:
             # Slide: keep the header and the bars that fit in half the context.
@@ -68,6 +76,8 @@ class Sampler:
         if self._logits is None:
             self._advance()
         assert self._logits is not None
+        import torch
+
         logits = self._logits.float().clone()
         logits[~mask] = float("-inf")
         if self.temperature <= 0:
@@ -86,6 +96,8 @@ class Sampler:
 
 def token_mask(ids) -> torch.Tensor:
     """Bool mask over the vocabulary with ``ids`` set."""
+    import torch
+
     m = torch.zeros(len(VOCAB), dtype=torch.bool)
     m[list(ids)] = True
     return m
