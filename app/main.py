@@ -77,4 +77,8 @@ def run_gui(args: list[str]) -> int:
     # Offer crash recovery once the window is on screen (not for files given to open).
     if not args:
         QTimer.singleShot(300, window.offer_recovery)
+    # Interrupted takes are offered always: a take must never be lost.
+    from app.recovery_takes import offer_take_recovery
+
+    QTimer.singleShot(600, lambda: offer_take_recovery(window))
     return int(app.exec())
