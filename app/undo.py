@@ -110,3 +110,53 @@ class AddLayerCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._index = self._model.remove_layer(self._id, self._layer)
+
+
+_REPLACE_MERGE_ID = 0x6E07  # consecutive merge=True replacements of one layer: one undo step
+
+
+class ReplaceLayerCommand(QUndoCommand):
+    """Swap one layer of a track for an edited copy at the same position (edited notes or
+    transcript, new thresholds).
+
+    Built on the model's remove/add primitives, so views, autosave and the project's
+    modified state hear of it like any other layer change; views hear one
+    ``layersChanged`` (from the add), never a moment without the layer.  With
+    ``merge=True`` consecutive replacements of the same layer (dragging a threshold
+    slider) become one undo step.
+    """
+
+    def __init__(self, model: ProjectModel, track_id: str, old: Any, new: Any, text: str,
+                 *, merge: bool = False) -> None:
+        super().__init__(text)
+        self._model, self._track_id = model, track_id
+        self._old, self._new, self._merge = old, new, merge
+
+    @property
+    def new_layer(self) -> Any:
+        return self._new
+
+    def id(self) -> int:
+        return _REPLACE_MERGE_ID if self._merge else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+        if not isinstance(other, ReplaceLayerCommand) or not other._merge:
+            return False
+        if other._track_id != self._track_id or other._old is not self._new:
+            return False
+        self._new = other._new
+        return True
+
+    def _swap(self, out: Any, into: Any) -> None:
+        blocked = self._model.blockSignals(True)
+        try:
+            index = self._model.remove_layer(self._track_id, out)
+        finally:
+            self._model.blockSignals(blocked)
+        self._model.add_layer(self._track_id, into, index)
+
+    def redo(self) -> None:
+        self._swap(self._old, self._new)
+
+    def undo(self) -> None:
+        self._swap(self._new, self._old)

@@ -16,14 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
-
-from app.project_model import ProjectModel
 from core.notes.types import Note, NoteTrack, Posteriors
 from core.project import Layer
 
 KIND = "notes"
-_MERGE_ID = 0x6E07  # consecutive threshold changes of one layer merge into one undo step
 
 
 def notes_layer(track: Any) -> Layer | None:
@@ -106,44 +102,3 @@ def shift_notes(notes: list[Note], dt: float) -> list[Note]:
     if dt == 0.0:
         return list(notes)
     return [replace(n, start_s=n.start_s + dt, end_s=n.end_s + dt) for n in notes]
-
-
-class ReplaceLayerCommand(QUndoCommand):
-    """Swap one layer of a track for an edited copy (note edits, new thresholds).
-
-    Uses the model's remove/add primitives at the same index, so views hear
-    ``layersChanged`` and the project saves the new data.  With ``merge=True``
-    consecutive replacements of the same layer (dragging a threshold slider)
-    become one undo step.
-    """
-
-    def __init__(self, model: ProjectModel, track_id: str, old: Layer, new: Layer, text: str,
-                 *, merge: bool = False) -> None:
-        super().__init__(text)
-        self._model, self._track_id = model, track_id
-        self._old, self._new, self._merge = old, new, merge
-
-    @property
-    def new_layer(self) -> Layer:
-        return self._new
-
-    def id(self) -> int:
-        return _MERGE_ID if self._merge else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
-        if not isinstance(other, ReplaceLayerCommand) or not other._merge:
-            return False
-        if other._track_id != self._track_id or other._old is not self._new:
-            return False
-        self._new = other._new
-        return True
-
-    def _swap(self, out: Layer, into: Layer) -> None:
-        index = self._model.remove_layer(self._track_id, out)
-        self._model.add_layer(self._track_id, into, index)
-
-    def redo(self) -> None:
-        self._swap(self._old, self._new)
-
-    def undo(self) -> None:
-        self._swap(self._new, self._old)

@@ -32,13 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.panels.notes_io import NotesIO, _DragHandle
-from app.panels.notes_layer import (
-    NotesLayerView,
-    ReplaceLayerCommand,
-    make_layer,
-    notes_layer,
-)
+from app.panels.notes_layer import NotesLayerView, make_layer, notes_layer
 from app.theme import colours
+from app.undo import ReplaceLayerCommand
 from core.notes.types import ExtractParams, midi_name
 
 #: Re-extraction of more posterior frames than this runs in a job (~50 ms of work).

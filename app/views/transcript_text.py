@@ -17,10 +17,10 @@ from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
-    QUndoCommand,
 )
 from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 
+from app.undo import ReplaceLayerCommand  # noqa: F401 (re-exported for the pane)
 from core.project import Layer
 from core.speech.types import Transcript
 
@@ -42,33 +42,6 @@ def format_time(t: float) -> str:
 def transcript_layers(track: Any) -> list[Layer]:
     """The transcript layers of ``track`` in the order they were added."""
     return [lr for lr in getattr(track, "layers", []) if lr.kind == TRANSCRIPT_KIND]
-
-
-class ReplaceLayerCommand(QUndoCommand):
-    """Swap one layer of a track for another at the same position (an edited transcript).
-
-    Built on the model's remove/add primitives, so views, autosave and the
-    project's modified state hear about it like any other layer change.
-    """
-
-    def __init__(self, model: Any, track_id: str, old: Layer, new: Layer, text: str) -> None:
-        super().__init__(text)
-        self._model, self._id, self._old, self._new = model, track_id, old, new
-
-    def _swap(self, out: Layer, into: Layer) -> None:
-        # Views hear one layersChanged (from the add), not a moment without the layer.
-        blocked = self._model.blockSignals(True)
-        try:
-            index = self._model.remove_layer(self._id, out)
-        finally:
-            self._model.blockSignals(blocked)
-        self._model.add_layer(self._id, into, index)
-
-    def redo(self) -> None:
-        self._swap(self._old, self._new)
-
-    def undo(self) -> None:
-        self._swap(self._new, self._old)
 
 
 class TranscriptText(QTextBrowser):
