@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDrag, QMouseEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QSlider, QWidget
 
 from app.panels.notes_layer import shift_notes
 from core.project import Layer
@@ -252,3 +252,32 @@ class NotesIO:
         self.s.status.setText(f"Pitch curve: {voiced} voiced frames of {pt.times_s.size}.")
         self.s.pitch_check.setChecked(True)
         self.s._show_pitch()
+
+
+class Slider(QWidget):
+    """A labelled horizontal slider over integer steps, with a value readout."""
+
+    def __init__(self, lo: int, hi: int, fmt, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fmt = fmt
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(lo, hi)
+        self.slider.setToolTip(tip)
+        self.value_label = QLabel()
+        self.value_label.setMinimumWidth(64)
+        self.slider.setMinimumWidth(60)
+        self.value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.value_label)
+        self.slider.valueChanged.connect(lambda v: self.value_label.setText(self.fmt(v)))
+
+    def value(self) -> int:
+        return self.slider.value()
+
+    def set_value(self, v: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(v))
+        self.slider.blockSignals(False)
+        self.value_label.setText(self.fmt(self.slider.value()))

@@ -10,7 +10,6 @@ notes from the stored model outputs, without running the model again.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -26,12 +25,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
-from app.panels.notes_io import NotesIO, _DragHandle
+from app.panels.notes_io import NotesIO, Slider, _DragHandle
+from app.panels.notes_jobs import hz as _hz
+from app.panels.notes_jobs import reextract_job, transcribe_job
 from app.panels.notes_layer import NotesLayerView, make_layer, notes_layer
 from app.theme import colours
 from app.undo import ReplaceLayerCommand
@@ -41,68 +41,6 @@ from core.notes.types import ExtractParams, midi_name
 SYNC_FRAMES = 86 * 45
 DEBOUNCE_MS = 60
 PIANO_LO, PIANO_HI = 21, 108
-
-
-def _hz(midi: float) -> float:
-    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
-
-
-def transcribe_job(audio, *, analyse: bool, params: dict, progress, cancel):
-    """Worker: notes (with posteriors) and, when ``analyse``, tempo, key and chords."""
-    from core.jobs import Progress
-    from core.notes import estimate_chords, estimate_key, estimate_tempo, transcribe_notes
-
-    track = transcribe_notes(audio, **params, progress=progress, cancel=cancel)
-    analysis: dict[str, Any] = {}
-    if analyse and track.notes:
-        progress(Progress("analysis", 0, 3, "Finding the tempo"))
-        bpm, beats = estimate_tempo(audio, cancel=cancel)
-        progress(Progress("analysis", 1, 3, "Finding the key"))
-        key = estimate_key(audio, cancel=cancel)
-        progress(Progress("analysis", 2, 3, "Finding the chords"))
-        chords = estimate_chords(audio, cancel=cancel)
-        analysis = {"tempo_bpm": round(float(bpm), 2),
-                    "beats_s": [round(float(b), 4) for b in beats],
-                    "key": {"tonic": key.tonic, "mode": key.mode,
-                            "confidence": round(float(key.confidence), 3)},
-                    "chords": [{"start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3),
-                                "label": c.label} for c in chords]}
-    return track, analysis
-
-
-def reextract_job(note_track, params: dict, *, progress=None, cancel=None):
-    from core.notes import reextract
-
-    return reextract(note_track, **params)
-
-
-class _Slider(QWidget):
-    """A labelled horizontal slider over integer steps, with a value readout."""
-
-    def __init__(self, lo: int, hi: int, fmt, tip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.fmt = fmt
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(lo, hi)
-        self.slider.setToolTip(tip)
-        self.value_label = QLabel()
-        self.value_label.setMinimumWidth(64)
-        self.slider.setMinimumWidth(60)
-        self.value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.value_label)
-        self.slider.valueChanged.connect(lambda v: self.value_label.setText(self.fmt(v)))
-
-    def value(self) -> int:
-        return self.slider.value()
-
-    def set_value(self, v: int) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setValue(int(v))
-        self.slider.blockSignals(False)
-        self.value_label.setText(self.fmt(self.slider.value()))
 
 
 class NotesSection(QWidget):
@@ -183,14 +121,14 @@ class NotesSection(QWidget):
         box = QGroupBox("Note detection (changes apply live)")
         grid = QGridLayout(box)
         grid.setVerticalSpacing(4)
-        self.onset = _Slider(5, 95, lambda v: f"{v / 100:.2f}",
+        self.onset = Slider(5, 95, lambda v: f"{v / 100:.2f}",
                              "Note starts: higher finds fewer, surer note onsets")
-        self.frame = _Slider(5, 95, lambda v: f"{v / 100:.2f}",
+        self.frame = Slider(5, 95, lambda v: f"{v / 100:.2f}",
                              "Note sustain: higher cuts notes off sooner")
-        self.min_len = _Slider(10, 500, lambda v: f"{v} ms", "Shorter notes are dropped")
-        self.low = _Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
+        self.min_len = Slider(10, 500, lambda v: f"{v} ms", "Shorter notes are dropped")
+        self.low = Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
                            "Ignore notes below this")
-        self.high = _Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
+        self.high = Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
                             "Ignore notes above this")
         for r, (label, w) in enumerate((("Note start", self.onset), ("Sustain", self.frame),
                                         ("Shortest", self.min_len), ("Lowest", self.low),

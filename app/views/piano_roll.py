@@ -22,21 +22,26 @@ import math
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.theme import colours
+from app.views.piano_roll_paint import (
+    _BLACK,
+    HEADER_H,
+    HIGHEST,
+    KEYBOARD_W,
+    LOWEST,
+    RIGHT_MARGIN,
+    paint_keyboard,
+    paint_notes,
+    paint_time_grid,
+)
 from app.viewstate import ViewState
-from core.notes.types import Note, midi_name
+from core.notes.types import Note
 
-KEYBOARD_W = 70  # as wide as the spectrogram's frequency axis, so the time axes line up
-RIGHT_MARGIN = 8  # the spectrogram plot's right margin
-HEADER_H = 16
-LOWEST, HIGHEST = 21, 108  # piano range (A0..C8)
-_BLACK = {1, 3, 6, 8, 10}
 _EDGE_PX = 6
 _MIN_NOTE_S = 0.02
-_TIME_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
 
 
 def _key(n: Note) -> tuple:
@@ -206,14 +211,14 @@ class PianoRoll(QWidget):
             if pitch % 12 == 0:
                 p.setPen(QPen(grid.lighter(130), 1))
                 p.drawLine(QPointF(r.left(), y + rh), QPointF(r.right(), y + rh))
-        self._paint_time_grid(p, r, c)
+        paint_time_grid(self, p, r, c)
         t0, t1, _, _ = self.vs.selection
         if t1 > t0:
             sel = QColor(c.selection)
             sel.setAlpha(40)
             p.fillRect(QRectF(QPointF(self.x_of(t0), r.top()), QPointF(self.x_of(t1), r.bottom()))
                        .intersected(r), sel)
-        self._paint_notes(p, r, c)
+        paint_notes(self, p, r, c)
         if self._drag and self._drag.get("mode") == "box" and self._drag.get("box") is not None:
             box = self._drag["box"]
             fill = QColor(c.selection)
@@ -225,82 +230,11 @@ class PianoRoll(QWidget):
         if r.left() <= x <= r.right():
             p.setPen(QPen(QColor(c.playhead), 1.5))
             p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
-        self._paint_keyboard(p, r, c)
+        paint_keyboard(self, p, r, c)
         if not self._notes:
             p.setPen(QColor(c.text_dim))
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, self.empty_text)
         p.end()
-
-    def _paint_time_grid(self, p: QPainter, r: QRectF, c) -> None:
-        t0, t1 = self.vs.range
-        span = max(t1 - t0, 1e-9)
-        step = next((s for s in _TIME_STEPS if s / span * r.width() >= 70), _TIME_STEPS[-1])
-        p.fillRect(QRectF(r.left(), 0, r.width(), HEADER_H), QColor(c.header))
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
-        p.setFont(font)
-        k = math.ceil(t0 / step)
-        grid = QColor(c.grid)
-        while k * step <= t1:
-            t = k * step
-            x = self.x_of(t)
-            p.setPen(QPen(grid, 1))
-            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
-            p.setPen(QColor(c.text_dim))
-            label = f"{t:g}s" if t < 60 else f"{int(t // 60)}:{t % 60:04.1f}"
-            p.drawText(QRectF(x + 3, 0, 80, HEADER_H), Qt.AlignmentFlag.AlignVCenter, label)
-            k += 1
-
-    def _paint_notes(self, p: QPainter, r: QRectF, c) -> None:
-        p.save()
-        p.setClipRect(r)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        accent = QColor(c.accent)
-        shown = self._shown()
-        selected = self._selected if self._preview is None else self._drag.get("moved", set())
-        font = QFont(self.font())
-        font.setPointSizeF(max(6.5, min(9.0, self.row_height() * 0.55)))
-        p.setFont(font)
-        t0, t1 = self.vs.range
-        for i, n in enumerate(shown):
-            if n.end_s < t0 or n.start_s > t1 or not self._lo <= n.pitch <= self._hi:
-                continue
-            rect = self.note_rect(n).adjusted(0.5, 0.5, -0.5, -0.5)
-            fill = QColor("#ffd166") if i in selected else QColor(accent)
-            fill.setAlpha(int(110 + 145 * max(0.0, min(1.0, n.amplitude))))
-            p.setBrush(fill)
-            p.setPen(QPen(QColor("#ffffff") if i in selected else fill.darker(170), 1))
-            p.drawRoundedRect(rect, 2.5, 2.5)
-            if rect.width() > 30 and rect.height() >= 9:
-                p.setPen(QColor("#101216"))
-                p.drawText(rect.adjusted(3, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, n.name)
-        p.restore()
-
-    def _paint_keyboard(self, p: QPainter, r: QRectF, c) -> None:
-        rh = self.row_height()
-        p.fillRect(QRectF(0, 0, KEYBOARD_W, self.height()), QColor(c.header))
-        font = QFont(self.font())
-        font.setPointSizeF(max(6.5, min(8.5, rh * 0.6)))
-        p.setFont(font)
-        for pitch in range(self._lo, self._hi + 1):
-            y = self.y_of(pitch)
-            black = pitch % 12 in _BLACK
-            key = QRectF(0, y, KEYBOARD_W - 1, rh)
-            colour = QColor("#2a2d33") if black else QColor("#e8eaee")
-            if pitch == self._hover_pitch:
-                colour = QColor(c.accent)
-            p.fillRect(key if not black else key.adjusted(0, 0, -22, 0), colour)
-            if black:
-                p.fillRect(QRectF(KEYBOARD_W - 23, y, 22, rh), QColor("#e8eaee"))
-            p.setPen(QPen(QColor("#9aa0aa"), 1))
-            p.drawLine(QPointF(0, y + rh), QPointF(KEYBOARD_W - 1, y + rh))
-            if pitch % 12 == 0 or (rh >= 13 and not black):
-                p.setPen(QColor("#1d2026") if not black or pitch == self._hover_pitch
-                         else QColor("#dde1e8"))
-                p.drawText(key.adjusted(3, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter
-                           | Qt.AlignmentFlag.AlignLeft, midi_name(pitch))
-        p.setPen(QPen(QColor(c.border), 1))
-        p.drawLine(QPointF(KEYBOARD_W - 0.5, 0), QPointF(KEYBOARD_W - 0.5, self.height()))
 
     # -- editing helpers -----------------------------------------------------------------
     def _emit(self, notes: list[Note], text: str, select: list[Note]) -> None:
