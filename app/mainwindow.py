@@ -41,6 +41,7 @@ from app.mainwindow_view import ViewMixin
 from app.panels import TOOL_PANELS
 from app.project_model import ProjectModel
 from app.settings import Settings
+from app.time_align import TimeAxisAligner
 from app.tracks.area import TracksArea
 from app.viewstate import ViewState
 
@@ -116,6 +117,8 @@ class MainWindow(EditMixin, FilesMixin, ProjectMixin, ViewMixin, QMainWindow):
                                            "The spectrogram view is not installed.")
         self.spectrum = self._make_view("app.views.spectrum_view", "SpectrumView",
                                         "The spectrum view is not installed.")
+        # Views docked under the lanes put time t at the same x as the lanes (app/time_align.py).
+        self.time_aligner = TimeAxisAligner(self.tracks_area.ruler, self)
         self.tools = QTabWidget()
         self.tools.setDocumentMode(True)
         self.tool_panels = {cls.TITLE: cls(self) for cls in TOOL_PANELS}
@@ -135,6 +138,8 @@ class MainWindow(EditMixin, FilesMixin, ProjectMixin, ViewMixin, QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.docks[key] = dock
+        if hasattr(self.spectrogram, "set_time_margins"):
+            self.time_aligner.add(self.spectrogram, self.docks["spectrogram"])
 
         self.playback = self._make_playback()
         self.acts = create_actions(self)

@@ -226,6 +226,9 @@ class NotesSection(QWidget):
         host = self.host
         self.roll_dock, self.roll = make_dock(host.view_state, host)
         host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.roll_dock)
+        aligner = getattr(host, "time_aligner", None)
+        if aligner is not None:
+            aligner.add(self.roll, self.roll_dock)
         self.roll_dock.hide()
         self._roll_placed = False
         self.roll.editRequested.connect(self.apply_edit)

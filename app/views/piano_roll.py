@@ -71,6 +71,9 @@ class PianoRoll(QWidget):
         self._pending: set[tuple] = set()
         self._editable = True
         self._lo, self._hi = 48, 84  # visible pitches, inclusive
+        #: Left margin (keyboard, px) and right margin; the window's TimeAxisAligner widens
+        #: them so the roll's time axis lines up with the track lanes above.
+        self.keyboard_w, self.right_margin = KEYBOARD_W, RIGHT_MARGIN
         self._drag: dict | None = None
         self._preview: list[Note] | None = None
         self._hover_pitch: int | None = None
@@ -143,6 +146,21 @@ class PianoRoll(QWidget):
         self.set_pitch_range(mid - span // 2, mid - span // 2 + span)
         self._auto_fit = True
 
+    def set_time_margins(self, left: int, right: int) -> None:
+        """Put the time axis ``left`` px from the left edge and ``right`` px from the right
+        (the keyboard keeps its width at the right of the left margin)."""
+        left, right = max(KEYBOARD_W, int(left)), max(0, int(right))
+        if (left, right) != (self.keyboard_w, self.right_margin):
+            self.keyboard_w, self.right_margin = left, right
+            self.update()
+
+    def time_margins(self) -> tuple[int, int]:
+        return self.keyboard_w, self.right_margin
+
+    def time_bounds(self) -> tuple[int, int]:
+        """Where the time axis would start/end with no margins (this widget's pixels)."""
+        return 0, self.width()
+
     def resizeEvent(self, e) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(e)
         if getattr(self, "_auto_fit", False):
@@ -150,7 +168,8 @@ class PianoRoll(QWidget):
 
     # -- geometry --------------------------------------------------------------------
     def _roll_rect(self) -> QRectF:
-        return QRectF(KEYBOARD_W, HEADER_H, max(1, self.width() - KEYBOARD_W - RIGHT_MARGIN),
+        return QRectF(self.keyboard_w, HEADER_H,
+                      max(1, self.width() - self.keyboard_w - self.right_margin),
                       max(1, self.height() - HEADER_H))
 
     def row_height(self) -> float:
@@ -301,8 +320,8 @@ class PianoRoll(QWidget):
     # -- mouse -----------------------------------------------------------------------------
     def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 (Qt API)
         pos = e.position()
-        if e.button() != Qt.MouseButton.LeftButton or pos.x() < KEYBOARD_W or pos.y() < HEADER_H:
-            if pos.y() < HEADER_H and pos.x() >= KEYBOARD_W:
+        if e.button() != Qt.MouseButton.LeftButton or pos.x() < self.keyboard_w or pos.y() < HEADER_H:
+            if pos.y() < HEADER_H and pos.x() >= self.keyboard_w:
                 self.vs.set_playhead(max(0.0, self.t_of(pos.x())))
             return super().mousePressEvent(e)
         self.setFocus(Qt.FocusReason.MouseFocusReason)
@@ -329,13 +348,13 @@ class PianoRoll(QWidget):
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802 (Qt API)
         pos = e.position()
-        if pos.x() >= KEYBOARD_W:
+        if pos.x() >= self.keyboard_w:
             pitch = self.pitch_at(pos.y())
             hz = 440.0 * 2 ** ((pitch - 69) / 12)
             self.vs.set_cursor(self.t_of(pos.x()), hz)
             if pitch != self._hover_pitch:
                 self._hover_pitch = pitch
-                self.update(QRectF(0, 0, KEYBOARD_W, self.height()).toRect())
+                self.update(QRectF(0, 0, self.keyboard_w, self.height()).toRect())
         d = self._drag
         if d is None:
             self._update_cursor(pos)
@@ -375,7 +394,7 @@ class PianoRoll(QWidget):
 
     def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:  # noqa: N802 (Qt API)
         pos = e.position()
-        if e.button() != Qt.MouseButton.LeftButton or pos.x() < KEYBOARD_W or pos.y() < HEADER_H:
+        if e.button() != Qt.MouseButton.LeftButton or pos.x() < self.keyboard_w or pos.y() < HEADER_H:
             return
         if self.note_at(pos) is None:
             self._drag = None
@@ -387,7 +406,7 @@ class PianoRoll(QWidget):
         self.update()
 
     def _update_cursor(self, pos: QPointF) -> None:
-        hit = self.note_at(pos) if pos.x() >= KEYBOARD_W else None
+        hit = self.note_at(pos) if pos.x() >= self.keyboard_w else None
         if hit is None:
             self.setCursor(Qt.CursorShape.ArrowCursor)
             return

@@ -70,26 +70,27 @@ def paint_notes(roll, p: QPainter, r: QRectF, c) -> None:
 
 def paint_keyboard(roll, p: QPainter, r: QRectF, c) -> None:
     rh = roll.row_height()
-    p.fillRect(QRectF(0, 0, KEYBOARD_W, roll.height()), QColor(c.header))
+    x0 = roll.keyboard_w - KEYBOARD_W  # blank space left of the keys when the margin is wider
+    p.fillRect(QRectF(0, 0, roll.keyboard_w, roll.height()), QColor(c.header))
     font = QFont(roll.font())
     font.setPointSizeF(max(6.5, min(8.5, rh * 0.6)))
     p.setFont(font)
     for pitch in range(roll._lo, roll._hi + 1):
         y = roll.y_of(pitch)
         black = pitch % 12 in _BLACK
-        key = QRectF(0, y, KEYBOARD_W - 1, rh)
+        key = QRectF(x0, y, KEYBOARD_W - 1, rh)
         colour = QColor("#2a2d33") if black else QColor("#e8eaee")
         if pitch == roll._hover_pitch:
             colour = QColor(c.accent)
         p.fillRect(key if not black else key.adjusted(0, 0, -22, 0), colour)
         if black:
-            p.fillRect(QRectF(KEYBOARD_W - 23, y, 22, rh), QColor("#e8eaee"))
+            p.fillRect(QRectF(x0 + KEYBOARD_W - 23, y, 22, rh), QColor("#e8eaee"))
         p.setPen(QPen(QColor("#9aa0aa"), 1))
-        p.drawLine(QPointF(0, y + rh), QPointF(KEYBOARD_W - 1, y + rh))
+        p.drawLine(QPointF(x0, y + rh), QPointF(x0 + KEYBOARD_W - 1, y + rh))
         if pitch % 12 == 0 or (rh >= 13 and not black):
             p.setPen(QColor("#1d2026") if not black or pitch == roll._hover_pitch
                      else QColor("#dde1e8"))
             p.drawText(key.adjusted(3, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter
                        | Qt.AlignmentFlag.AlignLeft, midi_name(pitch))
     p.setPen(QPen(QColor(c.border), 1))
-    p.drawLine(QPointF(KEYBOARD_W - 0.5, 0), QPointF(KEYBOARD_W - 0.5, roll.height()))
+    p.drawLine(QPointF(roll.keyboard_w - 0.5, 0), QPointF(roll.keyboard_w - 0.5, roll.height()))

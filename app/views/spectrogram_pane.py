@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
@@ -100,11 +100,13 @@ class SpectrogramPane(QWidget):
         pi = self.plot.getPlotItem()
         pi.hideButtons()
         pi.setMenuEnabled(False)
-        pi.layout.setContentsMargins(0, 4, 8, 0)
+        self._right_margin = self.RIGHT_MARGIN
+        pi.layout.setContentsMargins(0, 4, self._right_margin, 0)
         for axis in (self.freq_axis, self.time_axis):
             axis.setPen(pg.mkPen(c.text_dim))
             axis.setTextPen(pg.mkPen(c.text))
-        self.freq_axis.setWidth(70)
+        self._left_margin = self.AXIS_W
+        self.freq_axis.setWidth(self._left_margin)
         self.freq_axis.setStyle(showValues=False)  # until there is a spectrogram
         self.time_axis.setHeight(24)
         self.vb = pi.getViewBox()
@@ -261,6 +263,29 @@ class SpectrogramPane(QWidget):
             return lod, lod.overview(OVERVIEW_COLUMNS, cancel=cancel)
 
         self._worker.submit("overview", job)
+
+    # -- time-axis alignment with the track lanes (see app/time_align.py) ------------
+    AXIS_W, RIGHT_MARGIN = 70, 8
+
+    def set_time_margins(self, left: int, right: int) -> None:
+        """Frequency axis ``left`` px wide (at least :attr:`AXIS_W`), ``right`` px after the plot."""
+        left, right = max(self.AXIS_W, int(left)), max(0, int(right))
+        if left != self._left_margin:
+            self._left_margin = left
+            self.freq_axis.setWidth(left)
+        if abs(self._right_margin - right) >= 1:
+            self._right_margin = right
+            self.plot.getPlotItem().layout.setContentsMargins(0, 4, right, 0)
+
+    def time_margins(self) -> tuple[int, int]:
+        return self._left_margin, self._right_margin
+
+    def time_bounds(self) -> tuple[int, int]:
+        """Where the time axis would start with no left margin and end with no right margin,
+        in this widget's pixels (the plot view's inner edges)."""
+        x = self.plot.mapTo(self, QPoint(0, 0)).x()
+        f = self.plot.frameWidth()
+        return x + f, x + self.plot.width() - f
 
     def _schedule_region(self, *_) -> None:
         if self._lod is not None:
