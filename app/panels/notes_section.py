@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.panels.notes_arrange import NotesArrange
 from app.panels.notes_io import NotesIO, Slider, _DragHandle
 from app.panels.notes_jobs import hz as _hz
 from app.panels.notes_jobs import reextract_job, transcribe_job
@@ -143,6 +144,8 @@ class NotesSection(QWidget):
         self.thresholds_box = box
         self._show_params(ExtractParams())
         lay.addWidget(box)
+        self.arrange = NotesArrange(self)
+        lay.addWidget(self.arrange)
 
         view_row = QHBoxLayout()
         self.roll_button = QPushButton("Piano roll")

@@ -8,7 +8,15 @@ Importing this package is cheap (numpy only); models and librosa load on first u
 >>> export(louder, "riff.mid", tempo_bpm=120)
 """
 
-from core.notes.export import CSV_COLUMNS, export, note_midi, write_csv, write_midi, write_musicxml
+from core.notes.export import (
+    CSV_COLUMNS,
+    export,
+    note_midi,
+    write_csv,
+    write_midi,
+    write_musicxml,
+    write_parts_midi,
+)
 from core.notes.harmony import estimate_chords, estimate_key
 from core.notes.pitch import pitch_track
 from core.notes.rhythm import estimate_tempo, quantize
@@ -29,6 +37,6 @@ __all__ = [
     "CSV_COLUMNS", "Chord", "ExtractParams", "Key", "Note", "NoteTrack", "PitchTrack",
     "Posteriors", "estimate_chords", "estimate_key", "estimate_tempo", "export",
     "find_soundfont", "midi_name", "note_midi", "pitch_track", "quantize", "reextract",
-    "render_midi", "render_notes", "transcribe_notes", "write_csv", "write_midi",
+    "render_midi", "render_notes", "transcribe_notes", "write_csv", "write_midi", "write_parts_midi",
     "write_musicxml",
 ]

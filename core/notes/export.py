@@ -65,6 +65,13 @@ def _apply_tempo_map(pm, bpm: float, beat_times: Optional[Sequence[float]]) -> N
     pm._update_tick_to_time(scales[-1][0] + 1)
 
 
+def _midi_text(text: str) -> str:
+    """``text`` as MIDI meta text can hold it (Latin-1: dashes and quotes simplified)."""
+    for a, b in (("–", "-"), ("—", "-"), ("’", "'"), ("“", '"'), ("”", '"')):
+        text = text.replace(a, b)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
 def note_midi(
     notes: Union[NoteTrack, Iterable[Note]],
     *,
@@ -96,7 +103,7 @@ def note_midi(
             pm.key_signature_changes.append(pretty_midi.KeySignature(num, 0.0))
         except ValueError:
             pass
-    inst = pretty_midi.Instrument(program=int(program), name=name)
+    inst = pretty_midi.Instrument(program=int(program), name=_midi_text(name))
     # A note's bends are kept only when no other note sounds during it.
     ends_before = np.maximum.accumulate([n.end_s for n in ns]) if ns else np.zeros(0)
     for i, n in enumerate(ns):
@@ -126,6 +133,47 @@ def write_midi(notes: Union[NoteTrack, Iterable[Note]], path: Union[str, os.Path
                **kwargs) -> Path:
     """Write a Standard MIDI file; ``kwargs`` as for :func:`note_midi`."""
     pm = note_midi(notes, **kwargs)
+    return _atomic_write(Path(path), pm.write)
+
+
+#: General MIDI programs for common stem names (drums go on the percussion channel).
+STEM_PROGRAMS = {"vocals": 52, "voice": 52, "lead": 52, "bass": 33, "guitar": 25, "piano": 0,
+                 "keys": 4, "other": 48, "accompaniment": 48, "harmonic": 48, "sides": 48,
+                 "center": 52}
+
+
+def write_parts_midi(parts: dict[str, Union[NoteTrack, Iterable[Note]]],
+                     path: Union[str, os.PathLike], *, programs: Optional[dict[str, int]] = None,
+                     tempo_bpm: float = 120.0, beat_times: Optional[Sequence[float]] = None,
+                     key: Optional[Key] = None, pitch_bends: bool = True) -> Path:
+    """Write one Standard MIDI file with one named MIDI track per part (e.g. per stem).
+
+    Parameters
+    ----------
+    parts : dict of name -> notes
+        Notes in seconds on one shared time line.  A part whose name contains
+        "drum" or "percussion" goes on the General MIDI percussion channel.
+    programs : dict of name -> int, optional
+        General MIDI program per part; default from :data:`STEM_PROGRAMS` (else 0, piano).
+    tempo_bpm, beat_times, key, pitch_bends
+        As for :func:`note_midi`.
+    """
+    if not parts:
+        raise InvalidParameterError("There are no parts with notes to write.")
+    programs = dict(programs or {})
+    pm = None
+    for name, notes in parts.items():
+        words = name.lower().replace("–", " ").replace("-", " ").split()
+        prog = programs.get(name, next((STEM_PROGRAMS[w] for w in reversed(words)
+                                        if w in STEM_PROGRAMS), 0))
+        one = note_midi(notes, program=prog, pitch_bends=pitch_bends, tempo_bpm=tempo_bpm,
+                        beat_times=beat_times, key=key if pm is None else None, name=name)
+        inst = one.instruments[0]
+        inst.is_drum = any(w in name.lower() for w in ("drum", "percussion"))
+        if pm is None:
+            pm = one
+        else:
+            pm.instruments.append(inst)
     return _atomic_write(Path(path), pm.write)
 
 

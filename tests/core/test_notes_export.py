@@ -127,3 +127,23 @@ def test_in_tune_notes_write_no_bend_events():
                     Note(1.0, 1.5, 62, pitch_bends=(0.0,) * 20 + (0.5,) * 20)])
     bends = [(round(b.time, 3), b.pitch) for b in pm.instruments[0].pitch_bends]
     assert bends == [(1.0, 0), (1.25, 2048), (1.5, 0)]
+
+
+def test_parts_midi_one_track_per_stem_with_programs_and_drums(tmp_path):
+    import pretty_midi
+
+    from core.notes import write_parts_midi
+
+    parts = {"bass": [Note(0.0, 0.5, 36), Note(0.5, 1.0, 43)],
+             "song – drums": [Note(0.0, 0.1, 36), Note(0.25, 0.35, 38)],
+             "vocals": [Note(0.0, 1.0, 67)]}
+    write_parts_midi(parts, tmp_path / "stems.mid", tempo_bpm=100.0)
+    pm = pretty_midi.PrettyMIDI(str(tmp_path / "stems.mid"))
+    assert [i.name for i in pm.instruments] == ["bass", "song - drums", "vocals"]
+    bass, drums, vocals = pm.instruments
+    assert (bass.program, bass.is_drum) == (33, False)
+    assert drums.is_drum and not vocals.is_drum and vocals.program == 52
+    assert [(round(n.start, 3), n.pitch) for n in bass.notes] == [(0.0, 36), (0.5, 43)]
+    assert pm.get_tempo_changes()[1][0] == pytest.approx(100.0)
+    with pytest.raises(InvalidParameterError):
+        write_parts_midi({}, tmp_path / "none.mid")
