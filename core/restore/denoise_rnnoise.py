@@ -62,14 +62,11 @@ def denoise_rnnoise(x: np.ndarray, sr: int, *, progress: ProgressCallback = no_p
     (full strength; the caller applies any attenuation limit or mix).
     """
     lib = _library()
-    scaled_in = np.empty(FRAME, dtype=np.float32)
 
     def process(state, fin, fout):
-        np.multiply(fin, SCALE, out=scaled_in)
-        lib.rnnoise_process_frame(state, as_ptr(fout), as_ptr(scaled_in))
-        fout *= 1.0 / SCALE
+        lib.rnnoise_process_frame(state, as_ptr(fout), as_ptr(fin))
 
     return stream_denoise(
         x, sr, new_state=lambda: lib.rnnoise_create(None), free_state=lib.rnnoise_destroy,
-        process=process, delay=DELAY_SAMPLES,
+        process=process, delay=DELAY_SAMPLES, scale=SCALE,
         steps_factory=lambda total: Steps(progress, cancel, "denoise", total, "RNNoise"))

@@ -10,7 +10,10 @@ with the input, and resamples back.
 from __future__ import annotations
 
 import ctypes
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -28,11 +31,16 @@ FloatPtr = ctypes.POINTER(ctypes.c_float)
 def stream_denoise(x: np.ndarray, sr: int, *, new_state: Callable[[], object],
                    free_state: Callable[[object], None],
                    process: Callable[[object, np.ndarray, np.ndarray], None],
-                   delay: int, steps_factory: Callable[[int], Steps]) -> np.ndarray:
+                   delay: int, steps_factory: Callable[[int], Steps],
+                   scale: float = 1.0) -> np.ndarray:
     """Denoise ``x`` [shape=(channels, frames), float64, rate ``sr``] channel by channel.
 
     ``process(state, frame_in, frame_out)`` fills ``frame_out`` (480 float32) from
-    ``frame_in``; ``delay`` is the library's output lag in 48 kHz samples.
+    ``frame_in`` and must not share buffers between calls on different states;
+    ``delay`` is the library's output lag in 48 kHz samples; the library sees the
+    input multiplied by ``scale`` (its output is divided by it).  Channels run on
+    parallel threads (one library state each; ctypes releases the GIL during the C
+    call), so stereo takes about the time of mono on two cores.
     Returns float64 ``(channels, frames)`` at ``sr``, aligned with ``x``.
     """
     channels, n = x.shape
@@ -41,10 +49,12 @@ def stream_denoise(x: np.ndarray, sr: int, *, new_state: Callable[[], object],
     n48 = x48.shape[1]
     n_frames = -(-(n48 + delay) // FRAME)
     steps = steps_factory(channels * -(-n_frames // FRAMES_PER_STEP))
+    lock = threading.Lock()
     out48 = np.zeros((channels, n48), dtype=np.float32)
-    for ch in range(channels):
+
+    def one_channel(ch: int) -> None:
         padded = np.zeros(n_frames * FRAME, dtype=np.float32)
-        padded[:n48] = x48[ch]
+        np.multiply(x48[ch], scale, out=padded[:n48])
         y = np.empty_like(padded)
         state = new_state()
         try:
@@ -52,10 +62,20 @@ def stream_denoise(x: np.ndarray, sr: int, *, new_state: Callable[[], object],
                 s = i * FRAME
                 process(state, padded[s:s + FRAME], y[s:s + FRAME])
                 if (i + 1) % FRAMES_PER_STEP == 0 or i == n_frames - 1:
-                    steps.advance(1)
+                    with lock:
+                        steps.advance(1)
         finally:
             free_state(state)
-        out48[ch] = y[delay:delay + n48]
+        np.multiply(y[delay:delay + n48], 1.0 / scale, out=out48[ch])
+
+    workers = min(channels, os.cpu_count() or 1)
+    if workers <= 1:
+        for ch in range(channels):
+            one_channel(ch)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="denoise") as pool:
+            for f in [pool.submit(one_channel, ch) for ch in range(channels)]:
+                f.result()  # re-raises JobCancelled or a library error
     if sr == MODEL_SR:
         return out48.astype(np.float64)
     back = resample(Audio(out48, MODEL_SR), sr).samples.astype(np.float64)

@@ -169,3 +169,21 @@ def test_declip_heavily_clipped_tone_is_rebuilt():
     assert result.report["clipped_percent"] > 50
     err = float(np.sqrt(np.mean((result.audio.samples[0] - x) ** 2)))
     assert err < 0.01
+
+
+@pytest.mark.parametrize("method", ["rnnoise", "deepfilter"])
+def test_frame_denoisers_treat_channels_independently(method):
+    """Channels run on parallel threads: each must equal the same channel denoised alone."""
+    from core.restore.denoise_deepfilter import denoise_deepfilter
+    from core.restore.denoise_rnnoise import denoise_rnnoise
+
+    fn = denoise_rnnoise if method == "rnnoise" else denoise_deepfilter
+    rng = np.random.default_rng(7)
+    sr = 48000
+    t = np.arange(sr) / sr
+    left = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(sr)
+    right = 0.2 * np.sin(2 * np.pi * 330 * t) + 0.08 * rng.standard_normal(sr)
+    both = fn(np.stack([left, right]), sr)
+    assert both.shape == (2, sr)
+    np.testing.assert_array_equal(both[0], fn(left[None], sr)[0])
+    np.testing.assert_array_equal(both[1], fn(right[None], sr)[0])
