@@ -42,6 +42,37 @@ def ar_coefficients(x: np.ndarray, order: int) -> np.ndarray:
     return np.concatenate([[1.0], a])
 
 
+def ar_coefficients_known(x: np.ndarray, known: np.ndarray, order: int) -> np.ndarray:
+    """AR polynomial of ``x`` fitted only where it is known (covariance method).
+
+    Least squares over the prediction equations whose ``order + 1`` samples are all
+    known, so gaps (clipped peaks, clicks) neither enter the model nor bias it as
+    zero-padding would.  Falls back to :func:`ar_coefficients` on the whole of ``x``
+    when fewer than ``4 * order`` equations are usable.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    known = np.asarray(known, dtype=bool)
+    if x.size <= order + 1:
+        return ar_coefficients(x, order)
+    win = np.lib.stride_tricks.sliding_window_view(x, order + 1)  # rows: x[n-p .. n]
+    ok = np.lib.stride_tricks.sliding_window_view(known, order + 1).all(axis=1)
+    rows = win[ok]
+    if rows.shape[0] < 4 * order or not np.any(rows):
+        return ar_coefficients(x, order)
+    rows = rows - x[known].mean()
+    # x[n] = -sum_k a_k x[n-k]: target is the last column, regressors the earlier ones
+    # (reversed so column k-1 is lag k).
+    lagged = np.ascontiguousarray(rows[:, -2::-1])  # BLAS needs contiguous rows to be fast
+    target = np.ascontiguousarray(rows[:, -1])
+    g = lagged.T @ lagged
+    g[np.diag_indices_from(g)] *= 1.0 + 1e-6
+    try:
+        coef = linalg.solve(g, lagged.T @ target, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return ar_coefficients(x, order)
+    return np.concatenate([[1.0], -coef])
+
+
 def lsar_interpolate(x: np.ndarray, missing: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Fill ``x[missing]`` by least-squares AR interpolation; returns a new array.
 

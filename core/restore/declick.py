@@ -23,6 +23,8 @@ from core.restore.ar import ar_coefficients, group_runs, lsar_interpolate, runs
 from core.restore.common import RestoreResult, Steps, check_range, float_samples, to_audio
 
 BLOCK = 8192
+#: Samples each side of a click group that its AR model is fitted on.
+CONTEXT = 1024
 MAX_LISTED = 10000
 
 
@@ -123,10 +125,16 @@ def declick(audio: Audio, *, sensitivity: float = 0.5, max_click_ms: float = 3.0
             s = max(0, int(group[0, 0]) - 3 * p)
             e = min(n, int(group[-1, 1]) + 3 * p)
             seg, miss = y[ch, s:e], mask[s:e]
-            # Fit on the segment as is (clicks included): their few samples barely move the
-            # model, whereas zeroing them would add a gap of its own.
-            filled = lsar_interpolate(seg, miss, ar_coefficients(seg, p))
-            y[ch, s:e] = lsar_interpolate(seg, miss, ar_coefficients(filled, p))
+            # The model comes from a longer context than the gap's neighbourhood (at least
+            # CONTEXT samples): a short window cannot hold a low note's period, and its AR
+            # fit then smears tones.  Clicks are fitted as they are (their few samples barely
+            # move the model); the fill is refined once with a model of the filled context.
+            cs, ce = max(0, s - CONTEXT), min(n, e + CONTEXT)
+            ctx = y[ch, cs:ce].copy()
+            a = ar_coefficients(ctx, p)
+            filled = lsar_interpolate(seg, miss, a)
+            ctx[s - cs:e - cs] = filled
+            y[ch, s:e] = lsar_interpolate(seg, miss, ar_coefficients(ctx, p))
             if (i + 1) % per_block == 0:
                 steps.advance(1)
         clicks += len(r)

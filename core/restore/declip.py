@@ -21,7 +21,13 @@ import numpy as np
 
 from core.audio import Audio
 from core.jobs import CancelToken, ProgressCallback, no_progress
-from core.restore.ar import ar_coefficients, group_runs, lsar_interpolate, runs
+from core.restore.ar import (
+    ar_coefficients,
+    ar_coefficients_known,
+    group_runs,
+    lsar_interpolate,
+    runs,
+)
 from core.restore.common import RestoreResult, Steps, check_range, float_samples, to_audio
 
 #: Most runs listed one by one in a report (the counts are always complete).
@@ -30,6 +36,10 @@ GROUPS_PER_STEP = 200
 #: A rebuilt peak may rise to at most this multiple of its clip level (+9.5 dB): long gaps
 #: are under-determined and plain least squares can overshoot wildly.
 MAX_PEAK_RATIO = 3.0
+#: Allowed overshoot over a parabola's (see _excess_bounds).
+EXCESS_MARGIN = 2.0
+#: Samples each side of a group that its AR model is fitted on.
+MODEL_CONTEXT = 2048
 
 
 def _channel_clipping(x: np.ndarray, threshold: Optional[float], tolerance: float):
@@ -152,6 +162,48 @@ def declip(audio: Audio, *, threshold: Optional[float] = None, tolerance: float 
     return RestoreResult(to_audio(y, audio), report)
 
 
+def _excess_bounds(seg: np.ndarray, miss: np.ndarray) -> np.ndarray:
+    """Largest plausible overshoot beyond the clip level for each missing sample of ``seg``.
+
+    A peak cut flat for ``L`` samples, entered and left with slope ``s`` (per sample),
+    rose about ``s * L / 4`` above the cut if it was a parabola; twice that is allowed
+    (and never more than MAX_PEAK_RATIO times the level).  Without such a bound, a
+    model that is slightly off overshoots long gaps wildly.
+    """
+    bound = np.zeros(int(np.count_nonzero(miss)))
+    pos = 0
+    n = seg.size
+    for r0, r1 in runs(miss):
+        slopes = []
+        if r0 >= 2:
+            slopes.append(abs(seg[r0 - 1] - seg[r0 - 2]))
+        if r1 + 1 < n:
+            slopes.append(abs(seg[r1 + 1] - seg[r1]))
+        slope = max(slopes) if slopes else 0.0
+        length = r1 - r0
+        bound[pos:pos + length] = EXCESS_MARGIN * slope * length / 4.0
+        pos += length
+    return bound
+
+
+def _consistent(filled: np.ndarray, seg: np.ndarray, miss: np.ndarray,
+                pos_level: Optional[float], neg_level: Optional[float]) -> np.ndarray:
+    """``filled`` with each clipped sample moved to lie beyond its clip level, by at most
+    the plausible overshoot of :func:`_excess_bounds` (and MAX_PEAK_RATIO times the level).
+    """
+    out = filled.copy()
+    orig, new = seg[miss], out[miss]
+    excess = np.minimum(_excess_bounds(seg, miss), (MAX_PEAK_RATIO - 1.0) * np.abs(orig))
+    if pos_level is not None:
+        up = orig > 0
+        new[up] = np.clip(new[up], orig[up], orig[up] + excess[up])
+    if neg_level is not None:
+        down = orig < 0
+        new[down] = np.clip(new[down], orig[down] - excess[down], orig[down])
+    out[miss] = new
+    return out
+
+
 def _repair(y: np.ndarray, mask: np.ndarray, group: np.ndarray, p: int,
             pos_level: Optional[float], neg_level: Optional[float]) -> None:
     """Fill one group of clipped runs of channel ``y`` in place."""
@@ -162,19 +214,19 @@ def _repair(y: np.ndarray, mask: np.ndarray, group: np.ndarray, p: int,
     seg, miss = y[s:e].copy(), mask[s:e]
     if np.all(miss):
         return
-    filled = seg
-    for _ in range(2):
-        a = ar_coefficients(filled, p)
-        filled = lsar_interpolate(seg, miss, a)
-    orig = seg[miss]
+    # The model is fitted on a longer stretch (a low note's period does not fit in the
+    # gap's neighbourhood), from the unclipped samples only: flat tops would teach it
+    # that the signal stops moving.
+    ms, me = max(0, s - MODEL_CONTEXT), min(y.size, e + MODEL_CONTEXT)
+    a = ar_coefficients_known(y[ms:me], ~mask[ms:me], p)
+    # Consistency: a clipped sample's true value lies beyond the level it was clipped at,
+    # by no more than a plausible overshoot.  One refit on the filled stretch sharpens
+    # the model where few unclipped windows were left to fit it on.
+    filled = _consistent(lsar_interpolate(seg, miss, a), seg, miss, pos_level, neg_level)
+    ctx_filled = y[ms:me].copy()
+    ctx_filled[s - ms:e - ms] = filled
+    a = ar_coefficients(ctx_filled, p)
+    filled = _consistent(lsar_interpolate(seg, miss, a), seg, miss, pos_level, neg_level)
     new = filled[miss]
-    # Consistency: a clipped sample's true value lies beyond the level it was clipped at
-    # (and, to tame overshoot, within MAX_PEAK_RATIO of it).
-    if pos_level is not None:
-        up = orig > 0
-        new[up] = np.clip(new[up], orig[up], MAX_PEAK_RATIO * orig[up])
-    if neg_level is not None:
-        down = orig < 0
-        new[down] = np.clip(new[down], MAX_PEAK_RATIO * orig[down], orig[down])
     seg[miss] = new
     y[s:e] = seg

@@ -97,8 +97,6 @@ def test_declick_finds_clicks_where_they_are(material):
     assert rd.snr(clean, r.audio.samples[0]) > rd.snr(clean, x) + 5
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: dense crackle on pure tones is "
-                   "interpolated worse than it was (open work, see the report)")
 def test_declick_crackle():
     sr = 44100
     t = np.arange(2 * sr) / sr
