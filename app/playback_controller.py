@@ -2,12 +2,16 @@
 
 :class:`PlaybackController` owns one player, drives the shared playhead in
 :class:`~app.viewstate.ViewState` at ~60 Hz while playing, and builds the
-transport toolbar (play/pause, stop, play from cursor, loop, A/B, volume,
-output device).  Without any audio output the controls are disabled with an
-explanation; the rest of the application works as usual.
+transport toolbar (play/pause, stop, play from cursor, loop, A/B, speed,
+volume, output device).  Without any audio output the controls are disabled
+with an explanation; the rest of the application works as usual.
+
+Speed (0.5-2x, pitch kept) is remembered in the settings; the playhead, loops
+and transcript stay in the recording's own time.
 
 Shortcuts (also in each action's tooltip): Space play/pause, Shift+Space play
-from the mouse cursor, Ctrl+Space stop (S is the track's solo), L loop, B switch A/B.
+from the mouse cursor, Ctrl+Space stop (S is the track's solo), L loop, B switch
+A/B, [ slower, ] faster, \\ normal speed.
 """
 
 from __future__ import annotations
@@ -18,20 +22,20 @@ import math
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
-    QLabel,
-    QSlider,
+    QSpinBox,
     QStyle,
     QToolBar,
-    QToolButton,
     QWidget,
 )
 
+from app.transport_bar import TransportWidgets
 from app.viewstate import ViewState
 from core.errors import AudioDeviceError
 from core.playback import Player, PlaySource, output_devices, rescan
+from core.playback.stretch import MAX_RATE, MIN_RATE
 
 _TICK_MS = 16  # ~60 Hz playhead while playing
+_SPEED_STEP = 0.05  # slower/faster step (5 %)
 
 
 class PlaybackController(QObject):
@@ -52,11 +56,14 @@ class PlaybackController(QObject):
         or ``"unavailable"`` (no usable output).
     errorOccurred(str)
         A message for the status bar when the output fails.
+    rateChanged(float)
+        The playback speed changed (0.5-2.0; 1.0 is normal).
     """
 
     stateChanged = Signal(str)
     errorOccurred = Signal(str)
     availabilityChanged = Signal(bool)
+    rateChanged = Signal(float)
     _fromPlayer = Signal(str)  # player thread -> GUI thread
 
     def __init__(
@@ -69,6 +76,7 @@ class PlaybackController(QObject):
         self._sources: list[PlaySource] = []
         self._ab: tuple[str | None, str | None, str] = (None, None, "a")
         self._volume = 1.0
+        self._rate = self._saved_rate()
         self._loop = False
         self._pushing = False
         self._timer = QTimer(self)
@@ -78,7 +86,8 @@ class PlaybackController(QObject):
         view_state.playheadChanged.connect(self._on_view_playhead)
         view_state.selectionChanged.connect(lambda *_: self._apply_loop())
         self._actions = self._make_actions()
-        self._toolbars: list[_TransportWidgets] = []
+        self._sync_speed_actions()
+        self._toolbars: list[TransportWidgets] = []
         self.set_device(device)
 
     # -- state -------------------------------------------------------------------
@@ -113,6 +122,7 @@ class PlaybackController(QObject):
         else:
             self._reason = ""
             self._player.volume = self._volume
+            self._player.set_rate(self._rate)
             self._push_everything()
         self._update_ui()
         self.availabilityChanged.emit(self.available)
@@ -208,6 +218,84 @@ class PlaybackController(QObject):
         for w in self._toolbars:
             w.sync_volume(self._volume)
 
+    @property
+    def rate(self) -> float:
+        """Playback speed, 0.5-2.0 (1.0 = normal); the pitch is kept."""
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Play at ``rate`` times normal speed (clamped to 0.5-2.0), pitch unchanged.
+
+        Heard within ~100 ms while playing, remembered in the settings, and
+        works without an output too (it applies once one is chosen).
+        """
+        r = round(min(MAX_RATE, max(MIN_RATE, float(rate))), 3)
+        if not math.isfinite(r) or r == self._rate:
+            return
+        self._rate = r
+        if self._player is not None:
+            self._player.set_rate(r)
+        self._save_rate(r)
+        self._sync_speed_actions()
+        self.rateChanged.emit(r)
+
+    def _sync_speed_actions(self) -> None:
+        r = self._rate
+        self._actions["normal_speed"].setEnabled(r != 1.0)
+        self._actions["slower"].setEnabled(r > MIN_RATE)
+        self._actions["faster"].setEnabled(r < MAX_RATE)
+
+    def slower(self) -> None:
+        """Speed down one 5 % step."""
+        self.set_rate(math.ceil(round(self._rate / _SPEED_STEP, 6) - 1) * _SPEED_STEP)
+
+    def faster(self) -> None:
+        """Speed up one 5 % step."""
+        self.set_rate(math.floor(round(self._rate / _SPEED_STEP, 6) + 1) * _SPEED_STEP)
+
+    def make_speed_box(self, parent: QWidget | None = None) -> QSpinBox:
+        """A speed spin box (50-200 %) bound to this controller and kept in step with it."""
+        box = QSpinBox(parent)
+        box.setObjectName("speedBox")
+        box.setRange(round(MIN_RATE * 100), round(MAX_RATE * 100))
+        box.setSingleStep(round(_SPEED_STEP * 100))
+        box.setSuffix("%")
+        box.setAccelerated(True)
+        box.setKeyboardTracking(False)
+        box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # keep Space, [ and ] for the transport
+        box.setToolTip("Playback speed; the pitch stays the same "
+                       "([ slower, ] faster, \\ normal speed)")
+        box.setValue(round(self._rate * 100))
+        box.valueChanged.connect(lambda v: self.set_rate(v / 100))
+
+        def sync(rate: float) -> None:
+            if box.value() != round(rate * 100):
+                box.blockSignals(True)
+                box.setValue(round(rate * 100))
+                box.blockSignals(False)
+
+        self.rateChanged.connect(sync)
+        return box
+
+    @staticmethod
+    def _saved_rate() -> float:
+        from app.settings import Settings
+
+        try:
+            r = float(Settings().view_settings("playback").get("rate", 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+        return min(MAX_RATE, max(MIN_RATE, r)) if math.isfinite(r) else 1.0
+
+    @staticmethod
+    def _save_rate(rate: float) -> None:
+        from app.settings import Settings
+
+        settings = Settings()
+        value = dict(settings.view_settings("playback"))
+        value["rate"] = rate
+        settings.set_view_settings("playback", value)
+
     def close(self) -> None:
         self._timer.stop()
         if self._player is not None:
@@ -216,14 +304,15 @@ class PlaybackController(QObject):
 
     # -- UI --------------------------------------------------------------------------------
     def actions(self) -> dict[str, QAction]:
-        """Actions for menus: play_pause, stop, play_from_cursor, loop, ab, refresh_devices."""
+        """Actions for menus: play_pause, stop, play_from_cursor, loop, ab, slower, faster,
+        normal_speed, refresh_devices."""
         return dict(self._actions)
 
     def make_toolbar(self, parent: QWidget | None = None) -> QToolBar:
         """A transport toolbar bound to this controller."""
         bar = QToolBar("Transport", parent)
         bar.setObjectName("transportToolbar")
-        self._toolbars.append(_TransportWidgets(self, bar))
+        self._toolbars.append(TransportWidgets(self, bar))
         self._update_ui()
         return bar
 
@@ -248,6 +337,12 @@ class PlaybackController(QObject):
                         self.set_loop_enabled, checkable=True),
             "ab": act("ab", "A/B", "B", "Switch between the two compared tracks",
                       lambda: self.toggle_ab()),
+            "slower": act("slower", "Slower", "[", "Play 5 % slower (pitch kept)",
+                          lambda: self.slower()),
+            "faster": act("faster", "Faster", "]", "Play 5 % faster (pitch kept)",
+                          lambda: self.faster()),
+            "normal_speed": act("normal_speed", "Normal speed", "\\",
+                                "Back to normal speed (100 %)", lambda: self.set_rate(1.0)),
             "refresh_devices": act("refresh_devices", "Refresh outputs", "",
                                    "Look for audio outputs again", lambda: self.refresh_devices()),
         }
@@ -352,86 +447,3 @@ class PlaybackController(QObject):
         if self._pushing or self._player is None:
             return
         self._player.seek(t)
-
-
-class _TransportWidgets:
-    """The widgets of one toolbar; kept in step by the controller."""
-
-    def __init__(self, ctl: PlaybackController, bar: QToolBar) -> None:
-        self.ctl = ctl
-        acts = ctl._actions
-        for key in ("play_pause", "stop", "play_from_cursor", "loop", "ab"):
-            bar.addAction(acts[key])
-        bar.addSeparator()
-        self.volume = QSlider(Qt.Orientation.Horizontal, bar)
-        self.volume.setObjectName("transportVolume")
-        self.volume.setRange(0, 100)
-        self.volume.setFixedWidth(110)
-        self.volume.setValue(round(ctl._volume * 100))
-        self.volume.setToolTip("Master volume")
-        self.volume.valueChanged.connect(lambda v: ctl.set_volume(v / 100))
-        bar.addWidget(QLabel("Vol", bar))
-        bar.addWidget(self.volume)
-        bar.addSeparator()
-        self.devices = QComboBox(bar)
-        self.devices.setObjectName("transportDevice")
-        self.devices.setMinimumContentsLength(14)
-        self.devices.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.devices.setToolTip("Audio output")
-        self.devices.activated.connect(self._device_chosen)
-        bar.addWidget(self.devices)
-        refresh = QToolButton(bar)
-        refresh.setDefaultAction(acts["refresh_devices"])
-        bar.addWidget(refresh)
-        self.notice = QLabel(bar)
-        self.notice.setObjectName("transportNotice")
-        self.notice.setStyleSheet("color: #c0392b; padding-left: 6px;")
-        self.notice_action = bar.addWidget(self.notice)
-
-    def sync_volume(self, v: float) -> None:
-        if self.volume.value() != round(v * 100):
-            self.volume.blockSignals(True)
-            self.volume.setValue(round(v * 100))
-            self.volume.blockSignals(False)
-        self.volume.setToolTip(f"Master volume: {round(v * 100)} %")
-
-    def update(self) -> None:
-        ctl = self.ctl
-        try:
-            devices = output_devices()
-        except AudioDeviceError:
-            devices = []
-        self.devices.blockSignals(True)
-        self.devices.clear()
-        current = ctl.player.device_name if ctl.player else None
-        for d in devices:
-            self.devices.addItem(d.label + ("  \u2605" if d.is_default else ""), d.name)
-            if d.name == current:
-                self.devices.setCurrentIndex(self.devices.count() - 1)
-        if current is None:
-            self.devices.addItem("(no output)", None)
-            self.devices.setCurrentIndex(self.devices.count() - 1)
-        self.devices.blockSignals(False)
-        self.devices.setEnabled(bool(devices))
-        self.volume.setEnabled(ctl.available)
-        for a in ctl._actions.values():
-            tip = a.property("baseTip")
-            if not ctl.available and a.objectName() != "transport_refresh_devices":
-                tip += "\n" + ctl.unavailable_reason
-            a.setToolTip(tip)
-        if ctl.available:
-            self.notice.setText("")
-            self.notice.setToolTip("")
-            self.notice_action.setVisible(False)
-        else:
-            self.notice.setText("No audio output \u2014 playback is off")
-            self.notice.setToolTip(
-                ctl.unavailable_reason
-                + "\n\nEverything else works. Connect an output, then press refresh."
-            )
-            self.notice_action.setVisible(True)
-
-    def _device_chosen(self, row: int) -> None:
-        name = self.devices.itemData(row)
-        if name is not None:
-            self.ctl.set_device(name)

@@ -4,7 +4,8 @@ Shows the transcript layers of the current track (:class:`core.speech.Transcript
 stored as ``Layer(kind="transcript", data=transcript.to_dict())``).  The segment
 and word under the playhead are highlighted as they play; clicking a word moves
 the playhead there; search steps through matches; double-clicking a segment
-edits its text (timings kept) as one undo step; a segment can be looped; the
+edits its text (timings kept) as one undo step; a segment can be looped and
+slowed down (the speed box is the transport's: 50-200 %, pitch kept); the
 transcript exports to TXT, SRT, VTT or JSON.
 
 Times in a transcript layer are seconds from the start of the track's audio;
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -127,6 +129,12 @@ class TranscriptPane(QWidget):
         self.edit_button.clicked.connect(lambda: self.edit_segment_dialog(self._segment_for_action()))
         tools.addWidget(self.loop_button)
         tools.addWidget(self.edit_button)
+        tools.addSpacing(12)
+        self.speed_box = self._make_speed_box()
+        speed_label = QLabel("Speed:")
+        speed_label.setBuddy(self.speed_box)
+        tools.addWidget(speed_label)
+        tools.addWidget(self.speed_box)
         tools.addStretch(1)
         tools.addWidget(QLabel("Export:"))
         self.export_buttons: dict[str, QPushButton] = {}
@@ -141,6 +149,21 @@ class TranscriptPane(QWidget):
         self.note.setObjectName("panelNote")
         self.note.setWordWrap(True)
         lay.addWidget(self.note)
+
+    def _make_speed_box(self) -> QSpinBox:
+        """The playback speed, shared with the transport (slow a passage down to follow it)."""
+        playback = getattr(self.host, "playback", None)
+        if playback is not None and hasattr(playback, "make_speed_box"):
+            box = playback.make_speed_box(self)
+        else:
+            box = QSpinBox()
+            box.setRange(50, 200)
+            box.setValue(100)
+            box.setSuffix("%")
+            box.setEnabled(False)
+            box.setToolTip("Playback is not available")
+        box.setObjectName("transcriptSpeed")
+        return box
 
     def _tool(self, text: str, tip: str, slot) -> QToolButton:
         b = QToolButton()

@@ -9,10 +9,17 @@ Threads
   the master volume) and notes which timeline frame it was; it takes no lock
   and allocates no arrays.  When the ring runs dry it plays silence.
 
-Changes to the mix, loop, A/B choice or position throw away the blocks that
-are not yet being played and re-mix from the same timeline frame, so they are
-heard within two blocks plus the device latency (< 100 ms with the default
+Changes to the mix, loop, A/B choice, speed or position throw away the blocks
+that are not yet being played and re-mix from the same timeline frame, so they
+are heard within two blocks plus the device latency (< 100 ms with the default
 1024-frame blocks at 44.1 kHz), and an A/B switch is gapless.
+
+Speed (0.5-2x, pitch kept) is applied by the feeder between the mixer and the
+ring (:mod:`core.playback.feed`, :mod:`core.playback.stretch`); positions,
+loops and seeks stay in source time.  Modules: :mod:`~core.playback.mixcontrols`
+(sources, mix, A/B, loop, speed), :mod:`~core.playback.ring` (the queued
+blocks, the realtime callback, the heard position), this one (transport,
+device stream, feeder thread).
 """
 
 from __future__ import annotations
@@ -27,17 +34,19 @@ import numpy as np
 
 from core.errors import AudioDeviceError, InvalidParameterError
 from core.playback.devices import resolve_output, sounddevice_module
-from core.playback.mixer import Mixer, PlaySource
+from core.playback.feed import Feed
+from core.playback.mixcontrols import MixControls
+from core.playback.mixer import Mixer
+from core.playback.ring import BlockRing
 
 #: Playback states passed to ``on_state``.
 STATES = ("playing", "paused", "stopped", "finished", "error")
 
 _LEAD_S = 0.15  # audio mixed ahead of the device
 _KEEP = 2  # blocks past the read index never rewritten (one may be mid-copy)
-_HISTORY = 64  # played blocks remembered for position_s
 
 
-class Player:
+class Player(MixControls):
     """Plays a set of tracks on one audio output.
 
     Parameters
@@ -69,6 +78,10 @@ class Player:
     stopped state began (like Audacity); stopping again returns it to 0.  The
     end of the material does the same as :meth:`stop` and reports
     ``"finished"``.  Playback uses an output-only stream.
+
+    :meth:`set_rate` plays at 0.5-2x speed with the pitch kept; every position
+    (:attr:`position_s`, :meth:`seek`, :meth:`set_loop`, :attr:`duration_s`)
+    is in source seconds, so a playhead drawn from it stays on the material.
     """
 
     def __init__(
@@ -101,39 +114,22 @@ class Player:
         self.on_state = on_state
         self.stall_timeout_s = float(stall_timeout_s)
         self.last_error: AudioDeviceError | None = None
-        self.underruns = 0  # blocks the device asked for before they were ready
 
         self._mixer = Mixer(sr=self.output_sr, channels=self.channels, blocksize=self.blocksize)
         lead = max(2, math.ceil(_LEAD_S * self.output_sr / self.blocksize))
         self._lead = lead
         n = lead + _KEEP + 2
-        self._n = n
-        self._ring = np.zeros((n, self.blocksize, self.channels), dtype=np.float32)
-        self._slot_pos = np.zeros(n, dtype=np.int64)
-        self._slot_gen = np.zeros(n, dtype=np.int64)
-        self._slot_next = np.zeros(n, dtype=np.int64)
-        self._slot_end = np.zeros(n, dtype=bool)  # the stream stops after this block
-        self._slot_fended = np.zeros(n, dtype=bool)  # feeder state after the block...
-        self._slot_tail = np.zeros(n, dtype=np.int64)  # ...so a retraction can restore it
+        self._ring = BlockRing(
+            n=n, blocksize=self.blocksize, channels=self.channels, stop_exception=self._sd.CallbackStop
+        )
         self._scratch = np.zeros((self.channels, self.blocksize), dtype=np.float32)
-        self._w = 0  # blocks written (monotonic)
-        self._r = 0  # blocks read by the callback (monotonic)
-        self._h_pos = np.zeros(_HISTORY, dtype=np.int64)
-        self._h_gen = np.zeros(_HISTORY, dtype=np.int64)
-        self._h_dac = np.zeros(_HISTORY, dtype=np.float64)
-        self._h_n = 0
-        self._cb_count = 0
-        self._cb_end = False  # the callback played the last block
-        self._cb_done = False  # PortAudio's finished_callback ran
-        self._volume = 1.0
-        self._latency = 0.0
 
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._state = "stopped"
         self._pos = 0  # timeline frame while not playing
         self._play_start = 0
-        self._feed_pos = 0
+        self._feed = Feed(self._mixer, history_blocks=n)
         self._feed_ended = False
         self._feed_tail = 1
         self._gen = 0
@@ -156,21 +152,21 @@ class Player:
     @property
     def volume(self) -> float:
         """Master volume, linear 0..1 (applied in the callback: immediate)."""
-        return self._volume
+        return self._ring.volume
 
     @volume.setter
     def volume(self, v: float) -> None:
-        self._volume = float(min(1.0, max(0.0, v)))
+        self._ring.volume = float(min(1.0, max(0.0, v)))
+
+    @property
+    def underruns(self) -> int:
+        """Blocks the device asked for before they were ready (since the player was made)."""
+        return self._ring.underruns
 
     @property
     def duration_s(self) -> float:
         """End of the last source on the timeline, seconds."""
         return self._mixer.total_frames / self.output_sr
-
-    @property
-    def loop(self) -> tuple[float, float] | None:
-        lb = self._mixer.loop
-        return None if lb is None else (lb[0] / self.output_sr, lb[1] / self.output_sr)
 
     @property
     def position_s(self) -> float:
@@ -183,82 +179,6 @@ class Player:
         if self._state != "playing":
             return self._pos / self.output_sr
         return self._heard_frame() / self.output_sr
-
-    # -- sources and mix ------------------------------------------------------------
-    def set_sources(self, sources: list[PlaySource]) -> None:
-        """Use ``sources`` from now on (resampled to :attr:`output_sr` here, in the caller's thread).
-
-        Audio objects already prepared under the same key are reused, so calling
-        this again after a mix change is cheap.  While playing, the new material
-        is heard within about 100 ms from the same timeline position.
-        """
-        tracks = self._mixer.prepare(list(sources))
-        with self._lock:
-            self._mixer.set_tracks(tracks)
-            if self._state != "playing":
-                self._pos = min(self._pos, self._mixer.total_frames)
-            self._refresh_locked()
-
-    def set_mix(
-        self,
-        key: str,
-        *,
-        gain_db: float | None = None,
-        mute: bool | None = None,
-        solo: bool | None = None,
-    ) -> None:
-        """Change one track's gain (dB), mute or solo; None leaves a setting as it is."""
-        with self._lock:
-            t = self._mixer.track(key)
-            if gain_db is not None:
-                t.gain_db = float(gain_db)
-            if mute is not None:
-                t.mute = bool(mute)
-            if solo is not None:
-                t.solo = bool(solo)
-            self._refresh_locked()
-
-    def set_ab(self, a_key: str | None, b_key: str | None = None, *, active: str = "a") -> None:
-        """Compare two tracks: only the ``active`` one (``"a"`` or ``"b"``) of the pair sounds.
-
-        Switching ``active`` while playing is gapless and keeps the playhead.
-        ``a_key=None`` ends A/B comparison (both tracks follow their own mute/solo).
-        """
-        if active not in ("a", "b"):
-            raise InvalidParameterError(f"A/B choice must be 'a' or 'b'; got {active!r}.")
-        with self._lock:
-            if a_key is None:
-                self._mixer.ab = None
-            else:
-                for k in (a_key, b_key):
-                    if k is not None:
-                        self._mixer.track(k)
-                self._mixer.ab = (a_key, b_key, active)
-            self._refresh_locked()
-
-    @property
-    def ab(self) -> tuple[str, str | None, str] | None:
-        """``(a_key, b_key, active)`` or None."""
-        return self._mixer.ab
-
-    def set_loop(self, t0: float | None, t1: float | None = None) -> None:
-        """Loop ``[t0, t1)`` seconds; ``set_loop(None)`` (or ``t1 <= t0``) stops looping.
-
-        While a loop is set, playback stays inside it: playing or seeking
-        outside it starts at ``t0``.
-        """
-        with self._lock:
-            if t0 is None or t1 is None or t1 <= t0:
-                self._mixer.loop = None
-            else:
-                sr = self.output_sr
-                self._mixer.loop = (max(0, round(t0 * sr)), max(0, round(t1 * sr)))
-            if self._state == "playing":
-                pos = self._heard_frame()
-                if self._mixer.wrap(pos) != pos:
-                    self._seek_locked(self._mixer.wrap(pos))
-                    return
-            self._refresh_locked()
 
     # -- transport ---------------------------------------------------------------
     def play(self, start_s: float | None = None) -> None:
@@ -376,60 +296,64 @@ class Player:
                 traceback.print_exc()
 
     def _reset_ring_locked(self, pos: int) -> None:
-        self._w = self._r = 0
-        self._h_n = 0
-        self._cb_count = 0
-        self._cb_end = self._cb_done = False
+        self._ring.reset()
         self._gen += 1
         self._gen_start = pos
-        self._feed_pos = pos
+        self._feed.reset(pos)
         self._feed_ended = False
         self._feed_tail = self._tail_blocks()
         self._watch = (0, time.monotonic())
 
     def _fill_locked(self) -> None:
-        while self._feed_tail > 0 and self._w - self._r < self._lead:
-            i = self._w % self._n
+        ring = self._ring
+        while self._feed_tail > 0 and ring.queued < self._lead:
             if self._feed_ended:
                 # Silence after the material, so its last block has left the
                 # device before the stream stops (some host APIs cut the
                 # final buffers of a completed stream).
-                self._ring[i] = 0.0
-                start = nxt = self._mixer.total_frames
+                block, start, rate = None, self._mixer.total_frames, 0.0
                 self._feed_tail -= 1
             else:
-                start, nxt, ended = self._mixer.render(self._feed_pos, self._scratch)
-                self._ring[i] = self._scratch.T
-                self._feed_ended = ended
-            self._slot_pos[i] = start
-            self._slot_next[i] = nxt
-            self._slot_gen[i] = self._gen
-            self._slot_end[i] = self._feed_tail == 0
-            self._slot_fended[i] = self._feed_ended
-            self._slot_tail[i] = self._feed_tail
-            self._feed_pos = nxt
-            self._w += 1
+                start, rate, self._feed_ended = self._feed.render(self._scratch)
+                block = self._scratch
+            ring.put(block, pos=start, rate=rate, gen=self._gen, end=self._feed_tail == 0,
+                     fended=self._feed_ended, tail=self._feed_tail, snap=self._feed.snapshot())
 
     def _tail_blocks(self) -> int:
         """Silent blocks to play after the material: the device latency, plus one."""
-        return 1 + math.ceil(max(self._latency, 0.1) * self.output_sr / self.blocksize)
+        return 1 + math.ceil(max(self._ring.latency, 0.1) * self.output_sr / self.blocksize)
 
     def _retract_locked(self) -> None:
         """Drop the mixed blocks the callback has not reached (keeping _KEEP)."""
-        keep = self._r + _KEEP
-        if self._w > keep:
-            self._w = keep
-            last = (keep - 1) % self._n
-            self._feed_pos = int(self._slot_next[last])
-            self._feed_ended = bool(self._slot_fended[last])
-            self._feed_tail = int(self._slot_tail[last])
-            more = self._mixer.loop_bounds() is not None
-            more = more or self._feed_pos < self._mixer.total_frames
-            if self._feed_ended and self._feed_tail > 0 and more:
-                self._feed_ended = False  # a loop was set or the material grew
+        ring = self._ring
+        keep = ring.r + _KEEP
+        if ring.w > keep:
+            ring.w = keep
+            last = (keep - 1) % ring.n
+            if ring.gen[last] != self._gen:
+                # The kept blocks were mixed before the latest seek: mix from its target.
+                self._feed.reset(self._gen_start)
+                self._feed_ended = False
                 self._feed_tail = self._tail_blocks()
-        if self._r > self._w:  # the callback ran on meanwhile: those blocks were played
-            self._w = self._r
+            else:
+                self._restore_feed_locked(last)
+        if ring.r > ring.w:  # the callback ran on meanwhile: those blocks were played
+            ring.w = ring.r
+
+    def _restore_feed_locked(self, slot: int) -> None:
+        try:
+            self._feed.restore(self._ring.snap[slot])
+        except InvalidParameterError:  # history too short (not expected): start afresh there
+            ring = self._ring
+            self._feed.reset(int(ring.pos[slot] + ring.rate[slot] * self.blocksize))
+        self._feed_ended = bool(self._ring.fended[slot])
+        self._feed_tail = int(self._ring.tail[slot])
+        more = self._mixer.loop_bounds() is not None
+        more = more or self._feed.position() < self._mixer.total_frames
+        if self._feed_ended and self._feed_tail > 0 and more:
+            self._feed_ended = False  # a loop was set or the material grew
+            self._feed.clear_end()
+            self._feed_tail = self._tail_blocks()
 
     def _refresh_locked(self) -> None:
         if self._state == "playing":
@@ -440,29 +364,22 @@ class Player:
         self._retract_locked()
         self._gen += 1
         self._gen_start = f
-        self._feed_pos = f
+        self._feed.reset(f)
         self._feed_ended = False
         self._feed_tail = self._tail_blocks()
         self._fill_locked()
 
     def _heard_frame(self) -> int:
-        n = self._h_n
-        if n == 0 or self._stream is None:
+        if self._ring.h_n == 0 or self._stream is None:
             return self._gen_start
         try:
             now = float(self._stream.time)
         except Exception:
             now = math.inf
-        found = -1
-        for j in range(n - 1, max(-1, n - _HISTORY), -1):
-            k = j % _HISTORY
-            if self._h_dac[k] <= now:
-                found = k
-                break
-        if found < 0 or self._h_gen[found] != self._gen:
+        heard = self._ring.heard(now, self._gen, self.output_sr)
+        if heard is None:
             return self._gen_start
-        elapsed = min(self.blocksize, max(0.0, (now - self._h_dac[found]) * self.output_sr))
-        pos = int(self._h_pos[found] + elapsed)
+        pos = int(heard)
         lb = self._mixer.loop_bounds()
         if lb is not None and pos >= lb[1]:
             pos = lb[0] + (pos - lb[1])
@@ -477,10 +394,10 @@ class Player:
                 channels=self.channels,
                 dtype="float32",
                 blocksize=self.blocksize,
-                callback=self._callback,
-                finished_callback=self._finished,
+                callback=self._ring.callback,
+                finished_callback=self._ring.finished,
             )
-            self._latency = float(stream.latency)
+            self._ring.latency = float(stream.latency)
             self._stream = stream
             stream.start()
         except Exception as exc:
@@ -503,35 +420,6 @@ class Player:
         self.last_error = exc
         self._state = "error"
 
-    # -- the two realtime callbacks (PortAudio's thread; no locks) ----------------------
-    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        if status.output_underflow:
-            self.underruns += 1
-        r = self._r
-        if frames != self.blocksize or r >= self._w:
-            outdata.fill(0.0)
-            self.underruns += 1
-            self._cb_count += 1
-            return
-        i = r % self._n
-        np.multiply(self._ring[i], self._volume, out=outdata)
-        dac = time_info.outputBufferDacTime
-        if dac <= 0.0:  # host API without timing: estimate
-            dac = time_info.currentTime + self._latency
-        k = self._h_n % _HISTORY
-        self._h_pos[k] = self._slot_pos[i]
-        self._h_gen[k] = self._slot_gen[i]
-        self._h_dac[k] = dac
-        self._h_n += 1
-        self._r = r + 1
-        self._cb_count += 1
-        if self._slot_end[i]:
-            self._cb_end = True
-            raise self._sd.CallbackStop
-
-    def _finished(self) -> None:
-        self._cb_done = True
-
     # -- feeder thread ------------------------------------------------------------
     def _feeder(self) -> None:
         period = 0.5 * self.blocksize / self.output_sr
@@ -552,20 +440,21 @@ class Player:
 
     def _watch_locked(self) -> str | None:
         """Notice the natural end or a failed device; return the state to report."""
-        if self._cb_done and self._cb_end:
+        ring = self._ring
+        if ring.cb_done and ring.cb_end:
             self._close_stream_locked()
             self._pos = self._play_start
             self._state = "finished"
             return "finished"
         stream = self._stream
         failed = None
-        if self._cb_done or stream is None or not stream.active:
+        if ring.cb_done or stream is None or not stream.active:
             failed = "it stopped unexpectedly (was it unplugged or taken by another program?)"
         else:
             count, since = self._watch
             now = time.monotonic()
-            if self._cb_count != count:
-                self._watch = (self._cb_count, now)
+            if ring.cb_count != count:
+                self._watch = (ring.cb_count, now)
             elif now - since > self.stall_timeout_s:
                 failed = (
                     f"it has not asked for sound for {self.stall_timeout_s:g} seconds "

@@ -323,3 +323,81 @@ def test_edited_transcript_saved_and_reopened(qtbot, window, speech_wav, engine_
     assert section.pane.transcript.segments[0].text.endswith("degree!")
     assert section.pane.transcript.segments[1] == t.segments[1]
     other.close()
+
+
+# -- playback speed (slow a passage down to follow it) ------------------------------------------
+def _set_speed_by_keyboard(qtbot, box, percent: int) -> None:
+    qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), str(percent))
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+
+
+def test_speed_box_sets_the_playback_rate(qtbot, window, speech_wav, engine_transcript):
+    from PySide6.QtWidgets import QSpinBox
+
+    from app.playback_controller import PlaybackController
+
+    _track, _section, pane = with_transcript(qtbot, window, speech_wav, engine_transcript)
+    ctl = window.playback
+    box = pane.speed_box
+    transport = window.findChild(QSpinBox, "transportSpeed")
+    assert box.isEnabled() and box.value() == 100 and ctl.rate == 1.0
+    assert transport is not None and transport is not box
+
+    with qtbot.waitSignal(ctl.rateChanged) as sig:
+        _set_speed_by_keyboard(qtbot, box, 75)
+    assert sig.args == [0.75] and ctl.rate == 0.75
+    assert transport.value() == 75  # the transport shows the same speed
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # one 5 % step
+    assert ctl.rate == pytest.approx(0.8)
+    qtbot.keyClick(box, Qt.Key.Key_PageUp)  # ten steps
+    assert ctl.rate == pytest.approx(1.3) and transport.value() == 130
+    ctl.set_rate(3.0)  # beyond the range: clamped
+    assert ctl.rate == 2.0 and box.value() == 200 and not ctl.actions()["faster"].isEnabled()
+
+    # The controller (the transport's [, ] and \ shortcuts) moves the pane's box too.
+    ctl.set_rate(1.5)
+    assert box.value() == 150
+    ctl.actions()["slower"].trigger()
+    assert ctl.rate == pytest.approx(1.45) and box.value() == 145
+    ctl.actions()["normal_speed"].trigger()
+    assert ctl.rate == 1.0 and box.value() == 100 and not ctl.actions()["normal_speed"].isEnabled()
+    ctl.actions()["faster"].trigger()
+    assert ctl.rate == pytest.approx(1.05) and transport.value() == 105
+    if ctl.player is not None:
+        assert ctl.player.rate == pytest.approx(1.05)
+
+    # The speed is remembered: a new controller (next start of the app) begins with it.
+    _set_speed_by_keyboard(qtbot, box, 60)
+    later = PlaybackController(window.view_state, None, device="no such device")
+    try:
+        assert later.rate == 0.6
+    finally:
+        later.close()
+    pane.grab().save("/tmp/resonote-transcript-pane-speed.png")
+
+
+@pytest.mark.audio_device
+def test_half_speed_playback_keeps_the_transcript_in_step(pulse_sink, qtbot, window, speech_wav,
+                                                          engine_transcript):
+    import time
+
+    t = engine_transcript
+    _track, _section, pane = with_transcript(qtbot, window, speech_wav, t)
+    ctl = window.playback
+    assert ctl.available, ctl.unavailable_reason
+    _set_speed_by_keyboard(qtbot, pane.speed_box, 50)
+    assert ctl.player.rate == 0.5
+    si, wi = find_word(t, "forward")
+    start = t.segments[si].words[wi].start_s
+    ctl.play(start)
+    qtbot.waitUntil(lambda: window.view_state.playhead > start + 0.05, timeout=3000)
+    p0, w0 = window.view_state.playhead, time.monotonic()
+    qtbot.wait(600)
+    p1, w1 = window.view_state.playhead, time.monotonic()
+    ctl.pause()
+    # The playhead is in the recording's time: half a second per second of listening.
+    assert (p1 - p0) / (w1 - w0) == pytest.approx(0.5, abs=0.15)
+    # ...and the pane highlights what is playing at that time.
+    assert pane.current_segment() == pane.position_of(window.view_state.playhead)[0] == si
