@@ -6,6 +6,12 @@ recent audio on a ~30 Hz timer while the input is open.  A finished take is
 loaded through the job runner and becomes a ``"recording"`` track at the
 playhead.  Failures (no input, device lost, disk full) are shown in the
 panel, in plain words, and the rest of the app keeps working.
+
+The extras (:mod:`app.panels.record_extras`): WAV or FLAC takes, monitoring
+(switchable any time), a count-in and metronome click, recording over the
+project with latency compensation ("Measure latency" and a manual offset),
+and live transcription shown under the live view that becomes the take's
+transcript layer.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.panels.base import ToolPanel
+from app.panels.record_extras import RecordExtrasMixin
 from app.panels.record_ui import RecordWidgetsMixin, clock
 from core.errors import ResonoteError
 
@@ -30,7 +37,7 @@ LIVE_WINDOW_S = 10.0
 _OPEN = ("armed", "recording", "paused")
 
 
-class RecordPanel(RecordWidgetsMixin, ToolPanel):
+class RecordPanel(RecordWidgetsMixin, RecordExtrasMixin, ToolPanel):
     TITLE = "Record"
     SUMMARY = ("Record from a microphone or audio interface into a new track, with level "
                "meters and a live waveform and spectrogram.")
@@ -41,6 +48,12 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
     recorderState = Signal(str)
     #: A take became a track (the Track).
     takeAdded = Signal(object)
+    #: Live transcription text changed: (committed, provisional) — from a worker thread.
+    liveTextChanged = Signal(str, str)
+    #: A latency measurement finished (core.record.latency.LatencyMeasurement).
+    latencyMeasured = Signal(object)
+    #: The live transcript became a layer of the take's track (track id).
+    transcriptAdded = Signal(str)
 
     # -- construction ----------------------------------------------------------------------
     def build(self) -> None:
@@ -53,6 +66,7 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
         self.live_dock: QDockWidget | None = None
         self.live: Any = None
         self.recorderState.connect(self._on_recorder_state, Qt.ConnectionType.QueuedConnection)
+        self.liveTextChanged.connect(self._live_text_changed, Qt.ConnectionType.QueuedConnection)
 
         self._build_widgets()
 
@@ -118,7 +132,7 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
         self.arm_button.setEnabled(has_device and not recording)
         self.pause_button.setEnabled(recording)
         self.stop_button.setEnabled(st in _OPEN)
-        self.backing.setEnabled(not recording)
+        self._update_extras(recording)
         for button, on in ((self.arm_button, self._keep_armed and st in _OPEN),
                            (self.pause_button, st == "paused")):
             button.blockSignals(True)
@@ -126,30 +140,41 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
             button.blockSignals(False)
         self.pause_button.setText("Resume" if st == "paused" else "Pause")
         self.state_label.setText({"idle": "Idle", "armed": "Armed — input open",
-                                  "recording": "● Recording", "paused": "Paused",
+                                  "recording": "● Count-in" if self._counting_in() else
+                                  "● Recording", "paused": "Paused",
                                   "stopped": "Stopped", "error": "Stopped by a problem"}[st])
         self.state_label.setStyleSheet("color: #ff5a4f; font-weight: 700;"
                                        if st == "recording" else "")
 
+    def _counting_in(self) -> bool:
+        return self.recorder is not None and self.recorder.counting_in
+
     # -- the recorder ---------------------------------------------------------------------------
     def _wanted_config(self) -> tuple:
-        return (self.chooser.device_name, self.chooser.sample_rate, self.chooser.channels)
+        return (self.chooser.device_name, self.chooser.sample_rate, self.chooser.channels,
+                self.file_format_name)
 
     def _ensure_recorder(self) -> Any:
         """The recorder for the chosen input and format (made anew when they changed)."""
         from core.record import Recorder, default_takes_dir
 
         config = self._wanted_config()
-        if self.recorder is not None and self._config == config:
-            return self.recorder
+        playout = self._needs_output()
+        if self.recorder is not None and self._config == config and (
+                self.recorder.playout is not None or not playout):
+            return self.recorder  # monitoring switched on later opens an output by itself
+        keep_armed = self._keep_armed
         self._close_recorder()
-        device, sr, channels = config
+        self._keep_armed = keep_armed
+        device, sr, channels, fmt = config
         if device is None:
             raise ResonoteError("No audio input is available: connect a microphone or audio "
                                 "interface and press ⟳.")
-        self.recorder = Recorder(device=device, sr=sr, channels=channels,
+        self.recorder = Recorder(device=device, sr=sr, channels=channels, format=fmt,
                                  gain_db=self.gain.value(), directory=default_takes_dir(),
-                                 history_s=LIVE_WINDOW_S, on_state=self.recorderState.emit)
+                                 history_s=LIVE_WINDOW_S, on_state=self.recorderState.emit,
+                                 playout=playout, monitor=self.monitor.isChecked(),
+                                 monitor_gain_db=self.monitor_gain.value())
         self._config = config
         self.meter.set_channels(channels)
         return self.recorder
@@ -157,6 +182,9 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
     def _close_recorder(self) -> None:
         rec, self.recorder, self._config = self.recorder, None, None
         self._keep_armed = False
+        if self._live_text is not None:
+            self._live_text.cancel()
+            self._live_text = None
         if rec is not None:
             rec.on_state = None
             rec.close()
@@ -212,13 +240,16 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
         try:
             rec = self._ensure_recorder()
             self._offset_s = float(self.host.view_state.playhead)
-            take = rec.start()
+            take = rec.start(**self._start_kwargs())
         except ResonoteError as exc:
             self._failed_to_open(exc)
             return False
         self.show_problem("")
         self.note_label.setText(f"Recording to {take.path}")
+        if rec.output_problem and self._needs_output():
+            self.show_problem(f"No sound on the output: {rec.output_problem}")
         self._show_live(rec)
+        self._start_live_text(rec)
         self._ticks = 0
         self.meter_timer.start()
         self._start_backing()
@@ -246,6 +277,7 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
         was_recording = rec.state in ("recording", "paused", "error")
         take = rec.stop()
         self._stop_backing()
+        self._finish_live_text(take if was_recording else None)
         if keep_armed and rec.state != "error":
             self._tick()
             try:
@@ -285,6 +317,7 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
             message = str(rec.last_error or "Recording stopped because of a problem.")
             self._tick()
             take = rec.take
+            self._finish_live_text(take)
             self._close_recorder()
             self._stop_backing()
             self.show_problem(message)
@@ -294,24 +327,13 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
         elif state == "stopped" and rec.state == "stopped" and rec.take is not None \
                 and rec.take.state != "recording":
             take = rec.take
+            self._finish_live_text(take)
             self._close_recorder()
+            self._stop_backing()
             self._update_buttons()
             self._take_finished(take)
         else:
             self._update_buttons()
-
-    # -- backing track --------------------------------------------------------------------------
-    def _start_backing(self) -> None:
-        playback = getattr(self.host, "playback", None)
-        self._backing_on = bool(self.backing.isChecked() and playback is not None
-                                and playback.available and self.host.model.tracks)
-        if self._backing_on:
-            playback.play(self._offset_s)
-
-    def _stop_backing(self) -> None:
-        if getattr(self, "_backing_on", False):
-            self._backing_on = False
-            self.host.playback.pause()
 
     # -- polling -------------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -323,6 +345,9 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
         self.meter.set_levels(m.peak_db, m.rms_db, m.peak_hold_db, m.clipped)
         if rec.state not in ("recording", "paused"):
             return
+        self._backing_tick(rec)
+        if self._ticks % 10 == 0:
+            self._update_buttons()  # count-in → recording
         self._ticks += 1
         self.elapsed_label.setText(clock(rec.elapsed_s))
         dropped = rec.overflows
@@ -371,13 +396,14 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
             self.note_label.setText("Nothing was recorded.")
             return
         name = f"Take {next_take_number(self.host.model)}"
-        offset = self._offset_s - (self.latency.value() / 1000.0 if self.backing.isChecked() else 0)
+        offset = self._take_offset()
         dropped = f", {take.overflows} dropped buffer(s)" if take.overflows else ""
         summary = f"{name}: {clock(take.duration_s)}{dropped}. Saved as {take.path}"
         self.note_label.setText(f"Loading {summary}")
 
         def added(track: Any) -> None:
             self.note_label.setText(f"Added {summary}")
+            self._live_track_added(track)
             self.takeAdded.emit(track)
 
         load_take_as_track(self.host, take, name, offset_s=offset, on_added=added,
@@ -412,4 +438,4 @@ class RecordPanel(RecordWidgetsMixin, ToolPanel):
     def _add_take_now(self, take: Any) -> None:
         from app.panels.record_takes import add_take_now
 
-        add_take_now(self.host, take, offset_s=self._offset_s)
+        add_take_now(self.host, take, offset_s=self._take_offset())

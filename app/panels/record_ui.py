@@ -1,10 +1,13 @@
-"""The Record panel's widgets (split from record_panel.py): input, transport, meters, status."""
+"""The Record panel's widgets (split from record_panel.py): input, transport, meters, status.
+
+The extras (file format, monitoring, count-in, backing and latency, live
+transcription) are built by :class:`app.panels.record_extras.RecordExtrasMixin`.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -56,6 +59,7 @@ class RecordWidgetsMixin:
         form.addRow("Format", fmt)
         form.addRow("Gain", self.gain)
         self.layout_.addLayout(form)
+        self._form = form
 
         buttons = QGridLayout()
         buttons.setSpacing(4)
@@ -109,22 +113,12 @@ class RecordWidgetsMixin:
         status.addWidget(self.dropped_label, 1, 1, Qt.AlignmentFlag.AlignRight)
         self.layout_.addLayout(status)
 
-        self.backing = QCheckBox("Play the project along")
-        self.backing.setToolTip("Start playback at the playhead when recording starts, to "
-                                "record over a backing track")
-        self.latency = QDoubleSpinBox()
-        self.latency.setRange(0.0, 1000.0)
-        self.latency.setDecimals(0)
-        self.latency.setSuffix(" ms")
-        self.latency.setPrefix("latency ")
-        self.latency.setToolTip("Latency compensation: the take is moved this much earlier, so "
-                                "it lines up with what you heard (round-trip latency)")
-        self.latency.setEnabled(False)
-        self.backing.toggled.connect(self.latency.setEnabled)
-        back = QHBoxLayout()
-        back.addWidget(self.backing, 1)
-        back.addWidget(self.latency)
-        self.layout_.addLayout(back)
+        extras = QFormLayout()
+        extras.setContentsMargins(0, 4, 0, 0)
+        extras.setHorizontalSpacing(8)
+        extras.setVerticalSpacing(4)
+        self._build_extras(extras)
+        self.layout_.addLayout(extras)
 
         self.error_label = QLabel("")
         self.error_label.setObjectName("recordError")

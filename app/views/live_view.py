@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.theme import colours
@@ -151,6 +151,18 @@ class LiveView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.spec_plot.addItem(self.image)
         self.curves: list[pg.PlotDataItem] = []
+        self.text = QLabel("")
+        self.text.setObjectName("liveText")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        self.text.setMinimumHeight(44)
+        self.text.setContentsMargins(10, 6, 10, 6)
+        self.text.setStyleSheet(f"QLabel#liveText {{ background: {c.background}; "
+                                f"border-top: 1px solid {c.grid}; font-size: 13px; }}")
+        self.text.hide()
+        layout.addWidget(self.text)
         self.reset(48000, 2)
 
     # -- state ---------------------------------------------------------------------------------
@@ -181,6 +193,29 @@ class LiveView(QWidget):
 
     def set_title(self, text: str) -> None:
         self.title.setText(text)
+
+    def show_text(self, on: bool) -> None:
+        """Show (or hide) the live transcript strip under the views."""
+        self.text.setVisible(on)
+        if on and not self.text.text():
+            self.set_text("", "")
+
+    def set_text(self, committed: str, provisional: str, *, note: str = "") -> None:
+        """Live transcript: finished text, then the guess at what is being said (dimmed).
+        Only the last ~400 characters are shown."""
+        import html
+
+        c = colours()
+        done = committed[-400:]
+        if len(committed) > 400:
+            done = "… " + done[done.find(" ") + 1:]
+        body = html.escape(done)
+        if provisional:
+            body += f" <span style='color:{c.text_dim}; font-style:italic'>" \
+                    f"{html.escape(provisional)}</span>"
+        if not body.strip():
+            body = f"<span style='color:{c.text_dim}'>{html.escape(note or 'Listening for speech…')}</span>"
+        self.text.setText(body)
 
     # -- feeding ---------------------------------------------------------------------------------
     def feed(self, total_frames: int, latest: LatestFn) -> None:

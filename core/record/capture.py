@@ -14,12 +14,36 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import AudioDeviceError, AudioFileError
+from core.errors import AudioDeviceError, AudioFileError, ResonoteError
 from core.record.wavfile import DiskFullError
+
+
+def _clock(frames: int, sr: int) -> str:
+    s = frames / sr
+    return f"{int(s // 60)}:{s % 60:04.1f}"
 
 
 class CaptureMixin:
     """Writer-thread half of :class:`~core.record.Recorder` (see its docstring)."""
+
+    # -- state helpers (caller's thread, lock held for _set_mode_locked) --------------------
+    def _emit(self, state: str) -> None:
+        cb = self.on_state
+        if cb is not None:
+            try:
+                cb(state)
+            except Exception:  # a faulty listener must not stop a recording
+                import traceback
+
+                traceback.print_exc()
+
+    def _set_mode_locked(self, mode: str, *, wait: bool = False) -> None:
+        self._mode = mode
+        self._mode_gen += 1
+        self._lock.notify_all()
+        if wait and self._thread is not None:
+            gen = self._mode_gen
+            self._lock.wait_for(lambda: self._ack_gen >= gen or self._thread is None, 1.0)
 
     # -- writer thread --------------------------------------------------------------------
     def _writer_loop(self) -> None:
@@ -40,6 +64,7 @@ class CaptureMixin:
                 except OSError as exc:
                     failure = (f"Writing the take failed ({exc.strerror or exc})", AudioFileError)
                 if failure is None:
+                    self._output_health_locked()
                     lost = self._device_failure_locked()
                     failure = None if lost is None else (lost, AudioDeviceError)
                 self._ack_gen = self._mode_gen
@@ -80,11 +105,16 @@ class CaptureMixin:
                 return
             pos = ring.read
             got = ring.pop_into(self._scratch, n)
-            if self.take_start_adc_time is None and self._mode == "recording" and got:
-                # input frame index = ring position + frames dropped before it
-                first = pos + ring.dropped_frames
+            x = self._scratch[:got]
+            first = pos + ring.dropped_frames  # input frame index of x[0]
+            if self._start_out is not None and self._mode == "recording":
+                skip = self._frames_before_start(first, got)  # count-in: metered, not written
+                if skip:
+                    self._meter_only(x[:skip])
+                    x, first = x[skip:], first + skip
+            if self.take_start_adc_time is None and self._mode == "recording" and x.shape[0]:
                 self.take_start_adc_time = self._adc_time + (first - self._adc_frame) / self.sr
-            self._process(self._scratch[:got])
+            self._process(x)
 
     def _room(self, n: int) -> int:
         """How many of ``n`` frames the take still accepts (``duration_s`` limit)."""
@@ -92,8 +122,13 @@ class CaptureMixin:
             return n
         return max(0, min(n, self._max_frames - self._sink.frames))
 
+    def _meter_only(self, x: np.ndarray) -> None:
+        if self._gain != 1.0:
+            np.multiply(x, self._gain, out=x)
+        self._meters.update(x)
+
     def _process(self, x: np.ndarray) -> None:
-        if self._mode == "idle":
+        if self._mode == "idle" or x.shape[0] == 0:
             return
         if self._gain != 1.0:
             np.multiply(x, self._gain, out=x)
@@ -102,6 +137,9 @@ class CaptureMixin:
             x = x[: self._room(x.shape[0])]
             self._history.push(x)
             self._sink.write(x)
+            tap = self.tap
+            if tap is not None:
+                tap.push(x)  # a listener that falls behind loses audio, the take never does
 
     def _process_silence(self, n: int) -> None:
         self._meters.skip(n)
@@ -114,6 +152,8 @@ class CaptureMixin:
             k = min(n, self._zeros.shape[0])
             self._history.push(self._zeros[:k])
             self._sink.write(self._zeros[:k])
+            if self.tap is not None:
+                self.tap.push(self._zeros[:k])
             n -= k
 
     def _device_failure_locked(self) -> str | None:
@@ -136,3 +176,33 @@ class CaptureMixin:
         where = self._sink.take.path if self._sink is not None else self.directory
         return f"The disk is full ({where.parent if where.suffix else where})"
 
+    def _fail_locked(self, reason: str, kind: type[ResonoteError]) -> None:
+        """Stop the take because of ``reason``, keeping everything captured."""
+        self._close_stream_locked()
+        sink = self._sink
+        if sink is not None:
+            path = sink.take.path
+            saved = _clock(sink.frames, self.sr)
+            message = (f"{reason}. Recording stopped; everything up to {saved} is saved "
+                       f"in {path.name}.")
+        else:
+            message = f"{reason}."
+        self._drain_and_finish_locked(state="error", error=message)
+        self.last_error = kind(message)
+        self._state = "error"
+
+    def _drain_and_finish_locked(self, *, state: str, error: str | None) -> None:
+        sink = self._sink
+        if sink is not None:
+            try:
+                self._drain_locked()
+            except OSError as exc:  # disk full during the last drain: keep what fits
+                if state == "complete":
+                    state = "error"
+                    error = (f"The disk is full: the last moments of the take could not be "
+                             f"saved ({exc}).")
+                    self.last_error = DiskFullError(error, path=str(sink.take.path))
+            counts = self._counts()
+            self._sink = None
+            self.take = sink.finish(state=state, error=error, **counts)
+        self._set_mode_locked("idle")

@@ -31,6 +31,7 @@ import numpy as np
 from core.errors import AudioDeviceError, InvalidParameterError, ResonoteError
 from core.record.capture import CaptureMixin
 from core.record.devices import resolve_input, sounddevice_module
+from core.record.duplex import OutputMixin
 from core.record.meters import Meters, MeterState
 from core.record.ringbuffer import FrameRing
 from core.record.takes import (
@@ -40,19 +41,14 @@ from core.record.takes import (
     process_start_time,
     sidecar_path,
 )
-from core.record.wavfile import SUBTYPES, DiskFullError
+from core.record.wavfile import SUBTYPES
 from core.record.writer import History, TakeSink, WriterFactory
 
 #: Recorder states passed to ``on_state``.
 STATES = ("idle", "armed", "recording", "paused", "stopped", "error")
 
 
-def _clock(frames: int, sr: int) -> str:
-    s = frames / sr
-    return f"{int(s // 60)}:{s % 60:04.1f}"
-
-
-class Recorder(CaptureMixin):
+class Recorder(CaptureMixin, OutputMixin):
     """Records takes from one audio input.
 
     Parameters
@@ -69,10 +65,24 @@ class Recorder(CaptureMixin):
         Folder for takes (``take-YYYYmmdd-HHMMSS.wav``); None: :func:`default_takes_dir`.
     path : Path or None
         Record the next take to exactly this file instead (must not exist).
-    format : {"wav"}
-        File format.  WAV becomes RF64 past 4 GiB.
+    format : {"wav", "flac"}
+        File format.  WAV becomes RF64 past 4 GiB; FLAC is written block by
+        block (lossless, about half the size; float is stored as 24-bit).
     subtype : {"FLOAT", "PCM_24", "PCM_16"}
         Sample format of the file (float keeps overs above 0 dBFS).
+    playout : bool
+        Open an output side with the input (full duplex where possible): needed
+        for a count-in, metronome or backing track (:meth:`start`); monitoring
+        (:meth:`set_monitor`) opens one by itself when switched on.
+    output_device : int, str or None
+        Output for monitoring, clicks and backing; None: the input's own device
+        when it can play, else the system's default output.
+    monitor, monitor_gain_db : bool, float
+        Hear the input (after the gain trim) on the output, at this level (dB).
+    duplex : bool
+        Run input and output as one full-duplex stream where the devices allow
+        (frame-locked, least monitoring delay); default: separate streams, so
+        the output can never stop the take (see :mod:`core.record.duplex`).
     blocksize : int
         Frames per audio callback.
     latency : str or float
@@ -117,9 +127,14 @@ class Recorder(CaptureMixin):
         stall_timeout_s: float = 2.0,
         on_state: Callable[[str], None] | None = None,
         writer_factory: WriterFactory | None = None,
+        playout: bool = False,
+        output_device: int | str | None = None,
+        monitor: bool = False,
+        monitor_gain_db: float = 0.0,
+        duplex: bool = False,
     ) -> None:
-        if format != "wav":
-            raise InvalidParameterError(f"Takes are recorded as WAV; {format!r} is not supported.")
+        if format not in ("wav", "flac"):
+            raise InvalidParameterError(f"Takes are recorded as WAV or FLAC; not {format!r}.")
         if subtype not in SUBTYPES:
             raise InvalidParameterError(f"Sample format must be one of {', '.join(SUBTYPES)}.")
         if not 8000 <= int(sr) <= 384000:
@@ -148,7 +163,14 @@ class Recorder(CaptureMixin):
             ) from exc
         self.directory = Path(directory) if directory is not None else default_takes_dir()
         self.path = Path(path) if path is not None else None
-        self.subtype = subtype
+        self.format = format
+        self.subtype = subtype if format == "wav" or subtype != "FLOAT" else "PCM_24"
+        if format == "flac" and self.channels > 8:
+            raise InvalidParameterError("FLAC takes can have at most 8 channels; use WAV.")
+        if writer_factory is None and format == "flac":
+            from core.record.flacfile import FlacWriter
+
+            writer_factory = FlacWriter
         self.latency = latency
         self.stall_timeout_s = float(stall_timeout_s)
         self.on_state = on_state
@@ -190,6 +212,11 @@ class Recorder(CaptureMixin):
         self._adc_frame = 0
         self._cb_done = False
         self._closing = False
+        #: A :class:`~core.record.ringbuffer.FrameRing` that also gets every frame written
+        #: to the take (from the writer thread), e.g. for live transcription; or None.
+        self.tap: FrameRing | None = None
+        self._init_output(playout=playout, output_device=output_device, monitor=monitor,
+                          monitor_gain_db=monitor_gain_db, duplex=duplex)
 
     # -- properties ---------------------------------------------------------------
     @property
@@ -277,7 +304,10 @@ class Recorder(CaptureMixin):
             self._state = "armed"
         self._emit("armed")
 
-    def start(self, *, duration_s: float | None = None) -> Take:
+    def start(self, *, duration_s: float | None = None, count_in: int = 0,
+              tempo_bpm: float = 120.0, beats_per_bar: int = 4, metronome: bool = False,
+              backing: np.ndarray | None = None, latency: Any = None,
+              offset_s: float = 0.0, click_gain_db: float = -6.0) -> Take:
         """Start a new take (arming first if needed); return it (still growing).
 
         Parameters
@@ -285,6 +315,22 @@ class Recorder(CaptureMixin):
         duration_s : float or None
             Stop by itself after exactly this much audio (state ``"stopped"``,
             reported from the writer thread); None records until :meth:`stop`.
+        count_in : int
+            Click this many beats on the output before the take begins.
+        tempo_bpm, beats_per_bar : float, int
+            Click tempo; the first beat of each bar is accented.
+        metronome : bool
+            Keep clicking on every beat while recording.
+        backing : np.ndarray or None
+            (channels, frames) float32 at :attr:`sr`, played from the take's first
+            frame; the take is lined up with it (see ``latency_s``).
+        latency : LatencyMeasurement or None
+            From :func:`core.record.latency.measure_latency`: a scheduled take
+            (count-in, backing) begins with the input that holds what was played
+            along with its first frame (see :mod:`core.record.duplex`).
+        offset_s : float
+            Manual latency compensation added to that, seconds.
+            Count-in, metronome and backing need ``playout=True``.
 
         Raises
         ------
@@ -298,11 +344,16 @@ class Recorder(CaptureMixin):
                 raise InvalidParameterError("Already recording; stop this take first.")
             if self._stream is None:
                 self._open_stream_locked()
+            if count_in or metronome or backing is not None:
+                self._schedule_locked(count_in=count_in, tempo_bpm=tempo_bpm,
+                                      beats_per_bar=beats_per_bar, metronome=metronome,
+                                      backing=backing, latency=latency, offset_s=offset_s,
+                                      click_gain_db=click_gain_db)
             target = self.path
             self.path = None  # an explicit path is used once
             if target is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                target = new_take_path(self.directory)
+                target = new_take_path(self.directory, ext="." + self.format)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
             take = Take(
@@ -386,29 +437,22 @@ class Recorder(CaptureMixin):
         self.close()
 
     # -- internals -------------------------------------------------------------------
-    def _emit(self, state: str) -> None:
-        cb = self.on_state
-        if cb is not None:
-            try:
-                cb(state)
-            except Exception:  # a faulty listener must not stop a recording
-                import traceback
-
-                traceback.print_exc()
-
-    def _set_mode_locked(self, mode: str, *, wait: bool = False) -> None:
-        self._mode = mode
-        self._mode_gen += 1
-        self._lock.notify_all()
-        if wait and self._thread is not None:
-            gen = self._mode_gen
-            self._lock.wait_for(lambda: self._ack_gen >= gen or self._thread is None, 1.0)
-
     def _open_stream_locked(self) -> None:
         self._ring.discard()
         self._gi = self._ring.gap_n
         self._cb_done = self._closing = False
         self._watch = (self._cb_count, time.monotonic())
+        if self._playout_wanted:
+            self._open_with_output_locked()
+        else:
+            self._open_input_only_locked()
+        if self._thread is None:
+            self._quit = False
+            self._thread = threading.Thread(target=self._writer_loop, name="resonote-record",
+                                            daemon=True)
+            self._thread.start()
+
+    def _open_input_only_locked(self) -> None:
         try:
             stream = self._sd.InputStream(
                 device=self._device_index, samplerate=self.sr, channels=self.channels,
@@ -423,11 +467,6 @@ class Recorder(CaptureMixin):
                 f"Could not start recording from \u201c{self.device_name}\u201d: {exc}. "
                 "Check that the input is connected, or choose another one."
             ) from exc
-        if self._thread is None:
-            self._quit = False
-            self._thread = threading.Thread(target=self._writer_loop, name="resonote-record",
-                                            daemon=True)
-            self._thread.start()
 
     def _close_stream_locked(self) -> None:
         stream, self._stream = self._stream, None
@@ -437,12 +476,16 @@ class Recorder(CaptureMixin):
                 stream.abort(ignore_errors=True)
             finally:
                 stream.close(ignore_errors=True)
+        self._close_output_locked()
 
     # -- the realtime callback (PortAudio's thread: no locks, no allocation, no I/O) -------
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status.input_overflow:
             self._input_overflows += 1
         self._ring.push(indata)
+        mon = self._mon_ring
+        if mon is not None:
+            mon.push(indata)  # for a separate output stream; full: dropped, never waited for
         self._adc_time = time_info.inputBufferAdcTime
         self._adc_frame = self._cb_frames
         self._cb_frames += frames
@@ -450,34 +493,3 @@ class Recorder(CaptureMixin):
 
     def _finished(self) -> None:
         self._cb_done = True
-
-    def _fail_locked(self, reason: str, kind: type[ResonoteError]) -> None:
-        """Stop the take because of ``reason``, keeping everything captured."""
-        self._close_stream_locked()
-        sink = self._sink
-        if sink is not None:
-            path = sink.take.path
-            saved = _clock(sink.frames, self.sr)
-            message = (f"{reason}. Recording stopped; everything up to {saved} is saved "
-                       f"in {path.name}.")
-        else:
-            message = f"{reason}."
-        self._drain_and_finish_locked(state="error", error=message)
-        self.last_error = kind(message)
-        self._state = "error"
-
-    def _drain_and_finish_locked(self, *, state: str, error: str | None) -> None:
-        sink = self._sink
-        if sink is not None:
-            try:
-                self._drain_locked()
-            except OSError as exc:  # disk full during the last drain: keep what fits
-                if state == "complete":
-                    state = "error"
-                    error = (f"The disk is full: the last moments of the take could not be "
-                             f"saved ({exc}).")
-                    self.last_error = DiskFullError(error, path=str(sink.take.path))
-            counts = self._counts()
-            self._sink = None
-            self.take = sink.finish(state=state, error=error, **counts)
-        self._set_mode_locked("idle")

@@ -5,7 +5,9 @@ process no longer exists, the take is an orphan: its WAV header may describe
 only what was there at the last header update (≤ 0.5 s old), but every block
 the writer had written is in the file.  :func:`recover_takes` sets the header
 from the file's real length (RF64 past 4 GiB) and marks the take
-``"recovered"``.
+``"recovered"``.  A FLAC take keeps every complete FLAC frame (all but the
+last ≤ 4096 frames) and is rewritten with its length set
+(:func:`core.record.flacfile.repair_flac`).
 """
 
 from __future__ import annotations
@@ -92,7 +94,12 @@ def recover_takes(directory: Path | None = None) -> list[Take]:
     recovered = []
     for take in orphaned_takes(directory):
         try:
-            frames = repair_wav(take.path)
+            if take.path.suffix.lower() == ".flac":
+                from core.record.flacfile import repair_flac
+
+                frames = repair_flac(take.path)
+            else:
+                frames = repair_wav(take.path)
         except (OSError, CorruptAudioError) as exc:
             take.state = "error"
             take.error = f"The take could not be recovered: {exc}"

@@ -3,8 +3,9 @@ as the device ``"pulse"`` while ``paplay`` plays a known tone into the sink.
 
 Covers: the device list, a clear error for a missing device, arming (meters move,
 nothing written), recording a take that becomes a track (pitch and length checked
-with an FFT), pause/resume, closing the window mid-take, and start-up recovery of
-a take whose recording process was SIGKILLed.
+with an FFT), pause/resume, closing the window mid-take, start-up recovery of
+a take whose recording process was SIGKILLed, FLAC takes with monitoring and live
+transcription, and latency measurement with a count-in take over the project.
 """
 
 from __future__ import annotations
@@ -307,3 +308,90 @@ def test_level_meter_paints_levels_and_asks_for_a_clip_reset(qtbot):
         qtbot.mouseClick(meter, Qt.MouseButton.LeftButton)
     meter.reset()
     assert not meter.clipped.any() and not meter.active
+
+
+def onsets(x: np.ndarray, sr: int, thresh: float = 0.1, gap_s: float = 0.1) -> list[int]:
+    on = np.flatnonzero(np.abs(x) > thresh)
+    if not on.size:
+        return []
+    return [int(on[0])] + [int(b) for a, b in zip(on[:-1], on[1:], strict=True)
+                           if b - a > gap_s * sr]
+
+
+def test_flac_take_with_monitoring_and_live_transcript(qtbot, panel, window, pulse_sink,
+                                                       tmp_path, takes_dir):
+    """FLAC chosen, monitoring switched on while armed, "Transcribe live" on: a phrase
+    played into the input shows as text under the live view while recording, and
+    becomes the take track's transcript layer."""
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-s", "140", "-w", str(speech), "go forward ten meters"],
+                   check=True, timeout=20)
+    panel.file_format.setCurrentIndex(panel.file_format.findData("flac"))
+    panel.transcribe_live.setChecked(True)
+    qtbot.mouseClick(panel.arm_button, Qt.MouseButton.LeftButton)
+    assert panel.state == "armed"
+    panel.monitor_gain.setValue(-20.0)
+    panel.monitor.setChecked(True)
+    assert panel.recorder.monitor and panel.recorder.playout is not None
+    assert panel.recorder.output_problem == ""
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    assert panel.state == "recording" and panel.live.text.isVisible()
+    qtbot.wait(400)
+    player = subprocess.Popen(["paplay", "-d", pulse_sink.sink, str(speech)])
+    try:
+        qtbot.waitUntil(lambda: "forward" in panel.live.text.text().lower(), timeout=15000)
+    finally:
+        player.wait(timeout=10)
+    window.grab().save(str(Path(os.environ.get("RESONOTE_SCREENSHOTS", "/tmp"))
+                           / "record_panel_live_text.png"))
+    with qtbot.waitSignal(panel.transcriptAdded, timeout=30000) as added:
+        panel.monitor.setChecked(False)
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    track = window.model.track(added.args[0])
+    assert track.source_path.endswith(".flac") and Path(track.source_path).parent == takes_dir
+    layers = [lr for lr in track.layers if lr.kind == "transcript"]
+    assert len(layers) == 1 and "forward" in " ".join(
+        s["text"] for s in layers[0].data["segments"]).lower()
+    assert panel.state == "armed"  # Arm was on: the input stays open
+
+
+def test_measure_latency_count_in_and_record_over_the_project(qtbot, panel, window, pulse_sink,
+                                                              tmp_path):
+    """"Measure latency" finds the null sink's round trip; a take recorded over the
+    project (after a 2-beat count-in) hears the project's clicks come back and is placed
+    so that they land on the project's clicks."""
+    sr = 48000
+    clicks = np.zeros(6 * sr, np.float32)
+    marks = [round(t * sr) for t in (1.5, 2.3, 3.2, 4.0)]
+    burst = (0.5 * np.sin(2 * np.pi * 1000 * np.arange(240) / sr)).astype(np.float32)
+    for m in marks:
+        clicks[m : m + 240] = burst
+    path = tmp_path / "clicks.wav"
+    sf.write(str(path), np.stack([clicks, clicks], 1), sr, subtype="FLOAT")
+    window.open_path(path)
+    qtbot.waitUntil(lambda: len(window.model.tracks) == 1, timeout=10000)
+    wait_idle(qtbot, window)
+    with qtbot.waitSignal(panel.latencyMeasured, timeout=20000) as measured:
+        qtbot.mouseClick(panel.measure_button, Qt.MouseButton.LeftButton)
+    m = measured.args[0]
+    assert 0.005 < m.round_trip_s < 0.5 and "Round trip" in panel.latency_label.text()
+    window.view_state.set_playhead(1.0)
+    panel.backing.setChecked(True)
+    panel.count_in.setValue(2)
+    panel.tempo.setValue(240)
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    assert panel.state_label.text() == "● Count-in"
+    qtbot.waitUntil(lambda: window.playback.state == "playing", timeout=5000)
+    assert not panel.recorder.counting_in
+    qtbot.wait(3600)
+    window.grab().save(str(Path(os.environ.get("RESONOTE_SCREENSHOTS", "/tmp"))
+                           / "record_panel_over_project.png"))
+    with qtbot.waitSignal(panel.takeAdded, timeout=20000) as added:
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    take = added.args[0]
+    rate = take.audio.sr  # the input's own rate (the null sink runs at 44.1 kHz)
+    got = onsets(take.audio.samples[0], rate)
+    assert len(got) >= 3, got
+    err_ms = [min(abs(take.offset_s + g / rate - mk / sr) for mk in marks) * 1000 for g in got]
+    assert np.median(err_ms) < 12, (take.offset_s, got, err_ms)
+    assert 0.9 < take.offset_s < 1.2  # about the playhead: the take started with playback

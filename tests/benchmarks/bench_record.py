@@ -15,6 +15,10 @@ first 5 s, the cost of ``latest``/``meters`` calls, and meter latency: from
 the PortAudio capture (ADC) time of a burst's first sample to the moment the
 meters first show it above −20 dBFS.
 
+``RESONOTE_BENCH_RECORD_FORMAT=flac`` records FLAC (encoded in the writer
+thread); ``RESONOTE_BENCH_RECORD_MONITOR=1`` monitors the input on the output
+(a separate output stream fed from a second ring) at −40 dB.
+
 Run: ``make bench`` or ``.venv/bin/python tests/benchmarks/bench_record.py``.
 """
 
@@ -70,7 +74,11 @@ def run_bench(sink, duration_s: float) -> dict:
                     p.kill()
             p.wait()
 
-    rec = Recorder(device=sink.device, sr=SR, channels=2, directory=work / "takes")
+    fmt = os.environ.get("RESONOTE_BENCH_RECORD_FORMAT", "wav")
+    monitor = os.environ.get("RESONOTE_BENCH_RECORD_MONITOR", "0") == "1"
+    # monitoring at -40 dB: the null sink loops the output back into the input
+    rec = Recorder(device=sink.device, sr=SR, channels=2, directory=work / "takes",
+                   format=fmt, monitor=monitor, monitor_gain_db=-40.0)
     view_costs: list[float] = []
     detections: list[float] = []  # PortAudio time when the meter first showed a burst
 
@@ -142,6 +150,8 @@ def run_bench(sink, duration_s: float) -> dict:
         "latency_ms_p95": 1e3 * float(np.percentile(latencies, 95)) if latencies else float("nan"),
         "latency_ms_max": 1e3 * max(latencies) if latencies else float("nan"),
         "file_mb": take.path.stat().st_size / 2**20,
+        "format": fmt,
+        "monitor": monitor,
     }
     for p in (take.path, take.metadata_path, pattern):
         p.unlink(missing_ok=True)
@@ -160,7 +170,8 @@ def report(r: dict) -> str:
     lines = [
         f"Machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PulseAudio null sink via PortAudio ALSA 'pulse', blocksize 512, latency 'low'",
-        f"recorded {r['duration_s']:.1f} s (48 kHz stereo float32, {r['file_mb']:.0f} MB)",
+        f"recorded {r['duration_s']:.1f} s (48 kHz stereo, {r['format'].upper()}, "
+        f"{r['file_mb']:.0f} MB), monitoring {'on' if r['monitor'] else 'off'}",
         f"overflows (dropped buffers): {r['overflows']} "
         f"(device {r['input_overflows']}, writer {r['dropped_frames']} frames)",
         f"RSS after 5 s: {r['rss_start_mb']:.0f} MB, growth after that: {r['rss_growth_mb']:.2f} MB",

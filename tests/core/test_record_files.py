@@ -211,3 +211,32 @@ def test_sidecar_round_trip(tmp_path):
     assert sidecar_path(p).name == "a.take.json"
     u = Take.from_sidecar(sidecar_path(p))
     assert u == t and u.duration_s == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize(("subtype", "tol"), [("PCM_24", 1.5 / 2**23), ("PCM_16", 1.5 / 2**15)])
+def test_flac_writer_round_trip_and_crash_snapshot_repair(tmp_path, subtype, tol):
+    """A copy of the file taken mid-take (what a SIGKILL leaves) repairs to every
+    complete FLAC frame: all but at most one 4096-frame encoder block."""
+    from core.record.flacfile import FlacWriter, repair_flac
+
+    path = tmp_path / "t.flac"
+    x = noise(SR, 2)
+    w = FlacWriter(path, sr=SR, channels=2, subtype=subtype)
+    for i in range(0, SR, 480):
+        w.write(x[i : i + 480])
+    w.sync()
+    snap = tmp_path / "killed.flac"
+    snap.write_bytes(path.read_bytes())
+    w.close()
+    y, sr = sf.read(str(path), dtype="float32")
+    assert sr == SR and w.frames == SR
+    np.testing.assert_allclose(y, x, atol=tol)
+    frames = repair_flac(snap)
+    z, _ = sf.read(str(snap), dtype="float32")
+    assert z.shape[0] == frames and SR - 4096 <= frames <= SR
+    np.testing.assert_allclose(z, x[:frames], atol=tol)
+    with pytest.raises(AudioFileError, match="already exists"):
+        FlacWriter(path, sr=SR, channels=2)
+    (tmp_path / "bad.flac").write_bytes(b"RIFF0000")
+    with pytest.raises(CorruptAudioError):
+        repair_flac(tmp_path / "bad.flac")

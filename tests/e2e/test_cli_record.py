@@ -103,3 +103,41 @@ def test_never_overwrites_without_force(pulse_sink, tmp_path):
     out.write_bytes(b"keep me")
     code, _, err = run("record", "-o", out, "--duration", "0.2", "--device", pulse_sink.device)
     assert code == 1 and "already exists" in err and out.read_bytes() == b"keep me"
+
+
+def test_measure_latency_prints_the_round_trip(pulse_sink):
+    code, stdout, err = run("record", "--measure-latency", "--device", pulse_sink.device)
+    assert code == 0, err
+    ms = float(stdout.split("round-trip latency:")[1].split("ms")[0])
+    assert 5.0 < ms < 500.0, stdout
+
+
+def test_flac_take_over_a_backing_file_with_count_in_and_monitoring(pulse_sink, tmp_path):
+    """--play FILE with --latency auto: the clicks of the backing file come back through
+    the null sink and land at the same times in the take; --count-in clicks first."""
+    sr = 48000
+    back = np.zeros(2 * sr, np.float32)
+    marks = [round(0.4 * sr), round(1.3 * sr)]
+    for m in marks:
+        back[m : m + 240] = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(240) / sr)
+    wav = tmp_path / "backing.wav"
+    sf.write(str(wav), back, sr)
+    out = tmp_path / "take.flac"
+    code, stdout, err = run("record", "-o", out, "--device", pulse_sink.device, "--duration",
+                            "1.8", "--play", wav, "--latency", "auto", "--count-in", "2",
+                            "--tempo", "300", "--monitor", "--monitor-gain", "-30")
+    assert code == 0, err
+    assert "round-trip latency:" in stdout and "1.80 s" in stdout
+    info = sf.info(str(out))
+    assert (info.format, info.frames, info.subtype) == ("FLAC", round(1.8 * sr), "PCM_24")
+    y = sf.read(str(out), dtype="float32")[0][:, 0]
+    on = np.flatnonzero(np.abs(y) > 0.1)
+    got = [int(on[0])] + [int(b) for a, b in zip(on[:-1], on[1:], strict=True) if b - a > sr // 10]
+    err_ms = [(g - m) / sr * 1000 for g, m in zip(got, marks, strict=True)]
+    assert len(got) == 2 and max(abs(e) for e in err_ms) < 12, (got, err_ms)
+
+
+def test_flac_name_must_match_the_format(pulse_sink, tmp_path):
+    code, _, err = run("record", "-o", tmp_path / "x.wav", "--format", "flac",
+                       "--device", pulse_sink.device)
+    assert code != 0 and "must end in .flac" in err and len(err.strip().splitlines()) == 1
