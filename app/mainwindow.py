@@ -123,7 +123,7 @@ class MainWindow(EditMixin, FilesMixin, ProjectMixin, ViewMixin, QMainWindow):
         self.tools.setDocumentMode(True)
         self.tool_panels = {cls.TITLE: cls(self) for cls in TOOL_PANELS}
         for title, panel in self.tool_panels.items():
-            self.tools.addTab(panel, title)
+            self.tools.addTab(panel, title.replace("&", "&&"))  # "&" would be a mnemonic
         self.jobs_panel = JobsPanel(self.runner)
 
         self.docks: dict[str, QDockWidget] = {}

@@ -24,6 +24,11 @@ COMMAND_MODULES = (
     "core.cli.separate_cmd",
     "core.cli.generate_cmd",
     "core.cli.train_generator_cmd",
+    "core.cli.features_cmd",
+    "core.cli.tag_cmd",
+    "core.cli.codec_cmd",
+    "core.cli.align_cmd",
+    "core.cli.tts_cmd",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130

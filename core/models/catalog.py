@@ -280,6 +280,88 @@ def _musicgen() -> list[ModelSpec]:
     return out
 
 
+def _tagging_codec() -> list[ModelSpec]:
+    def hf() -> tuple[FileSpec, ...]:
+        # Only safetensors weights are fetched (never the pickled pytorch_model.bin).
+        return (FileSpec("config.json"), FileSpec("preprocessor_config.json"),
+                FileSpec("model.safetensors"))
+
+    ast = "MIT/ast-finetuned-audioset-10-10-0.4593"
+    enc = "facebook/encodec_24khz"
+    return [
+        ModelSpec(
+            name="ast-audioset", task="tagging",
+            description="Audio Spectrogram Transformer (AudioSet, 527 classes): instruments, "
+                        "genres, sound events",
+            source="download", licence="BSD-3-Clause", loader="transformers-dir",
+            base_url=f"{_HF}/{ast}/resolve/main", size_bytes=346_000_000,
+            origin=f"huggingface.co/{ast}", notes="Size approximate. 16 kHz, 10.24 s windows.",
+            files=hf()),
+        ModelSpec(
+            name="encodec-24khz", task="codec",
+            description="Meta EnCodec 24 kHz neural audio codec (1.5, 3, 6, 12, 24 kbps, mono)",
+            source="download", licence="MIT", loader="transformers-dir",
+            base_url=f"{_HF}/{enc}/resolve/main", size_bytes=93_000_000,
+            origin=f"huggingface.co/{enc}", notes="Size approximate.",
+            files=hf()),
+    ]
+
+
+def _align_tts() -> list[ModelSpec]:
+    w2v = "facebook/wav2vec2-base-960h"
+    out = [ModelSpec(
+        name="wav2vec2-base-960h", task="align",
+        description="wav2vec2 base (LibriSpeech 960 h) English character CTC model: "
+                    "lyrics alignment",
+        source="download", licence="Apache-2.0", loader="transformers-dir",
+        base_url=f"{_HF}/{w2v}/resolve/main", size_bytes=378_000_000,
+        origin=f"huggingface.co/{w2v}",
+        notes="Size approximate. 16 kHz; upper-case letters, apostrophe and | between words. "
+              "Only the safetensors weights are fetched.",
+        extra={"language": "en"},
+        files=(FileSpec("config.json"), FileSpec("preprocessor_config.json"),
+               FileSpec("vocab.json"), FileSpec("model.safetensors")),
+    )]
+    for code, lang in (("eng", "English"), ("deu", "German"), ("fra", "French"),
+                       ("spa", "Spanish")):
+        repo = f"facebook/mms-tts-{code}"
+        out.append(ModelSpec(
+            name=f"mms-tts-{code}", task="tts",
+            description=f"Meta MMS-TTS {lang} neural voice (VITS, 16 kHz)",
+            source="download", licence="CC-BY-NC-4.0", loader="transformers-dir",
+            base_url=f"{_HF}/{repo}/resolve/main", size_bytes=146_000_000,
+            origin=f"huggingface.co/{repo}",
+            notes="Non-commercial licence (CC-BY-NC-4.0): speech made with it may not be used "
+                  "commercially. Size approximate.",
+            extra={"language": code, "engine": "mms"},
+            files=(FileSpec("config.json"), FileSpec("vocab.json"),
+                   FileSpec("tokenizer_config.json"),
+                   FileSpec("special_tokens_map.json", optional=True),
+                   FileSpec("added_tokens.json", optional=True),
+                   FileSpec("model.safetensors")),
+        ))
+    piper = {
+        # voice: (folder in rhasspy/piper-voices, language, dataset and its licence)
+        "en_US-ljspeech-medium": ("en/en_US/ljspeech/medium", "en-us",
+                                  "LJSpeech (public domain)"),
+        "de_DE-thorsten-medium": ("de/de_DE/thorsten/medium", "de", "Thorsten (CC0-1.0)"),
+    }
+    for voice, (folder, lang, data) in piper.items():
+        out.append(ModelSpec(
+            name=f"piper-{voice}", task="tts",
+            description=f"Piper {voice} neural voice (VITS, ONNX, 22.05 kHz)",
+            source="download", licence="MIT", loader="onnx",
+            base_url=f"{_HF}/rhasspy/piper-voices/resolve/main/{folder}",
+            size_bytes=63_500_000, origin=f"huggingface.co/rhasspy/piper-voices/{folder}",
+            notes=f"Trained on {data}. Runs with onnxruntime; phonemes from the espeak-ng "
+                  "program. Size approximate.",
+            extra={"language": lang, "engine": "piper"},
+            files=(FileSpec(f"{voice}.onnx"), FileSpec(f"{voice}.onnx.json")),
+        ))
+    return out
+
+
 def builtin_models() -> list[ModelSpec]:
     """Every built-in registry entry, in display order."""
-    return _bundled() + _whisper() + _demucs() + _musicgen()
+    return (_bundled() + _whisper() + _demucs() + _musicgen() + _tagging_codec()
+            + _align_tts())
