@@ -154,6 +154,12 @@ class FilesMixin:
             self.open_path(p)
 
     # -- export -----------------------------------------------------------------------------------
+    def open_batch(self, tool: str | None = None):
+        """Show the batch dialog (app/batch_dialog.py): one tool over a folder of files."""
+        from app.batch_dialog import open_batch_dialog
+
+        return open_batch_dialog(self, tool)
+
     def export_selection(self) -> Job | None:
         track = self.current_track()
         if track is None:

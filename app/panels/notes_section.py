@@ -215,6 +215,9 @@ class NotesSection(QWidget):
         self.drag_handle = _DragHandle("⠿ Drag MIDI")
         out.addWidget(self.export_button, 1)
         out.addWidget(self.drag_handle)
+        from app.batch_dialog import batch_button
+
+        out.addWidget(batch_button(self.host, "transcribe notes"))
         lay.addLayout(out)
 
         self.status = QLabel()

@@ -139,6 +139,9 @@ class RestorePanel(ToolPanel):
         self.chain_editor.runRequested.connect(self.run_chain)
         self.chain_editor.message.connect(self.set_status)
         lay.addWidget(self.chain_editor)
+        from app.batch_dialog import batch_button
+
+        lay.addWidget(batch_button(self.host, lambda: f"restore {self.options.tool()}"))
         lay.addStretch(1)
 
         host = self.host

@@ -179,6 +179,9 @@ class SeparatePanel(DownloadMixin, ToolPanel):
 
         self.export = ExportBox(self)
         lay.addWidget(self.export)
+        from app.batch_dialog import batch_button
+
+        lay.addWidget(batch_button(self.host, "separate"))
 
         self.message = QLabel()
         self.message.setObjectName("separateMessage")

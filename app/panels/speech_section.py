@@ -223,6 +223,9 @@ class SpeechSection(QWidget):
         self.download_row = _JobRow(self.host.runner, self._update_buttons)
         lay.addWidget(self.transcribe_row)
         lay.addWidget(self.download_row)
+        from app.batch_dialog import batch_button
+
+        lay.addWidget(batch_button(self.host, "transcribe speech"))
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)

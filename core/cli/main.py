@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "core.cli.features_cmd",
     "core.cli.tag_cmd",
     "core.cli.codec_cmd",
+    "core.cli.batch_cmd",
     "core.cli.align_cmd",
     "core.cli.tts_cmd",
 )

@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
@@ -192,6 +194,12 @@ def converted_folder(name: str, th_path: Path) -> Path:
 
 # --- the model bundle -----------------------------------------------------------------
 
+#: Loaded bundles kept per process (most recently used last).
+BUNDLE_CACHE_SIZE = 2
+_bundles: OrderedDict[tuple, DemucsBundle] = OrderedDict()
+_bundles_lock = threading.Lock()
+
+
 @dataclass
 class DemucsBundle:
     """One registry model: one network, or a bag of networks.
@@ -219,6 +227,9 @@ class DemucsBundle:
     audio_channels: int
     segment: int
     specialists: bool
+    #: Held while a run uses the networks: a cached bundle is shared within the process
+    #: and each run moves its networks to the device and back.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 
 def load_bundle(name: str, *, allow_download: bool = False,
@@ -232,19 +243,37 @@ def load_bundle(name: str, *, allow_download: bool = False,
         raise InvalidParameterError(f"'{name}' is not a source-separation model.")
     path = models.ensure(name, progress=progress, cancel=cancel, allow_download=allow_download)
     files = [path / f.name for f in spec.files] if spec.is_dir else [path]
+    folders = [converted_folder(name, f) for f in files]
+    # One load per process and model: a batch worker separates many files with it.
+    key = (name, tuple((str(d), (d / WEIGHTS).stat().st_mtime_ns) for d in folders))
+    with _bundles_lock:
+        if key in _bundles:
+            _bundles.move_to_end(key)
+            return _bundles[key]
     nets = []
-    for f in files:
+    for d in folders:
         check(cancel)
-        nets.append(load_converted(converted_folder(name, f)))
+        nets.append(load_converted(d))
     first = nets[0]
     for other in nets[1:]:
         if list(other.sources) != list(first.sources) or other.samplerate != first.samplerate:
             raise ModelError(f"The networks of '{name}' disagree on their stems or rate.")
     segment = int(Fraction(first.segment) * first.samplerate)
-    return DemucsBundle(name=name, models=nets, sources=tuple(first.sources),
-                        samplerate=int(first.samplerate),
-                        audio_channels=int(first.audio_channels), segment=segment,
-                        specialists=len(nets) > 1 and len(nets) == len(first.sources))
+    bundle = DemucsBundle(name=name, models=nets, sources=tuple(first.sources),
+                          samplerate=int(first.samplerate),
+                          audio_channels=int(first.audio_channels), segment=segment,
+                          specialists=len(nets) > 1 and len(nets) == len(first.sources))
+    with _bundles_lock:
+        _bundles[key] = bundle
+        while len(_bundles) > BUNDLE_CACHE_SIZE:
+            _bundles.popitem(last=False)
+    return bundle
+
+
+def clear_bundle_cache() -> None:
+    """Forget the loaded models of this process (frees their memory)."""
+    with _bundles_lock:
+        _bundles.clear()
 
 
 def _bytes_per_window(bundle: DemucsBundle, segment: int) -> int:
@@ -296,36 +325,37 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
     ch = 0
     k_done = 0
     notify = notify or logging.getLogger(__name__).warning
-    for g in groups:
-        gc = g.shape[0]
-        if gc != bundle.audio_channels:
-            g = np.repeat(g, bundle.audio_channels, axis=0)
-        for net, idx in runs:
-            def work(dev: str, batch: int, net=net, idx=idx, g=g, k_done=k_done):
-                net.to(dev)
-                return apply_chunked(lambda xb: net(xb)[:, idx], g, segment=seg,
-                                     overlap=overlap, shifts=shifts,
-                                     max_shift=bundle.samplerate // 2, batch=batch,
-                                     device=dev, progress=progress, cancel=cancel,
-                                     progress_offset=k_done * per, progress_total=total)
-            batch = plan_batch(device, _bytes_per_window(bundle, seg), budget_bytes=budget_bytes,
-                               max_batch=1 if device == "cpu" else 8)
-            try:
-                y = run_with_fallback(work, device=device, chunk=batch, min_chunk=1,
-                                      notify=notify)
-            except ComputeOutOfMemoryError:
-                raise
-            finally:
-                net.to("cpu")
+    with bundle.lock:  # one run at a time per loaded (shared) model
+        for g in groups:
+            gc = g.shape[0]
             if gc != bundle.audio_channels:
-                y = y.mean(axis=1, keepdims=True)
-            scale = 1.0 / (len(runs) if not bundle.specialists else 1)
-            if bundle.specialists:
-                out[wanted.index(idx[0]), ch:ch + gc] += y[0]
-            else:
-                out[:, ch:ch + gc] += y * scale
-            k_done += 1
-        ch += gc
+                g = np.repeat(g, bundle.audio_channels, axis=0)
+            for net, idx in runs:
+                def work(dev: str, batch: int, net=net, idx=idx, g=g, k_done=k_done):
+                    net.to(dev)
+                    return apply_chunked(lambda xb: net(xb)[:, idx], g, segment=seg,
+                                         overlap=overlap, shifts=shifts,
+                                         max_shift=bundle.samplerate // 2, batch=batch,
+                                         device=dev, progress=progress, cancel=cancel,
+                                         progress_offset=k_done * per, progress_total=total)
+                batch = plan_batch(device, _bytes_per_window(bundle, seg), budget_bytes=budget_bytes,
+                                   max_batch=1 if device == "cpu" else 8)
+                try:
+                    y = run_with_fallback(work, device=device, chunk=batch, min_chunk=1,
+                                          notify=notify)
+                except ComputeOutOfMemoryError:
+                    raise
+                finally:
+                    net.to("cpu")
+                if gc != bundle.audio_channels:
+                    y = y.mean(axis=1, keepdims=True)
+                scale = 1.0 / (len(runs) if not bundle.specialists else 1)
+                if bundle.specialists:
+                    out[wanted.index(idx[0]), ch:ch + gc] += y[0]
+                else:
+                    out[:, ch:ch + gc] += y * scale
+                k_done += 1
+            ch += gc
     out *= std
     out += mean  # as Demucs does (every stem gets the mix's DC), so outputs match it
     return out
