@@ -13,9 +13,10 @@ STAMP  := $(VENV)/.installed-stamp
 APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins \
 	libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
-	libxcb-image0 libdbus-1-3 libfontconfig1 fonts-dejavu-core xvfb xauth espeak-ng sox
+	libxcb-image0 libdbus-1-3 libfontconfig1 fonts-dejavu-core xvfb xauth espeak-ng sox \
+	desktop-file-utils
 
-.PHONY: run test bench lint system-deps install clean
+.PHONY: run test bench lint system-deps install clean package package-smoke
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -47,6 +48,16 @@ test: install
 
 bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -s -o python_files='bench_*.py' --timeout=3600
+
+# The self-contained desktop app (dist/Resonote, .tar.gz, .deb), then a smoke test of the
+# built bundle: 15-30 min and ~11 GB of disk, so not part of `make test` (docs/PACKAGING.md).
+package: install
+	packaging/build.sh
+	packaging/smoke.sh
+
+# Smoke-test an existing build only.
+package-smoke:
+	packaging/smoke.sh
 
 lint: install
 	$(VENV)/bin/ruff check app core tests

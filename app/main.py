@@ -40,6 +40,10 @@ def create_app(argv: list[str] | None = None):
         QApplication.setOrganizationName(ORGANIZATION)
         QApplication.setApplicationName(APPLICATION)
         app = QApplication(["resonote", *(argv or [])])
+        from app.icon import app_icon
+
+        app.setWindowIcon(app_icon())
+        QApplication.setDesktopFileName("resonote")
     apply_theme(app, Settings().theme)
     return app
 
@@ -62,6 +66,10 @@ def run_gui(args: list[str]) -> int:
         print("usage: resonote [FILE_OR_PROJECT ...]\n       resonote COMMAND ... (see "
               "'resonote --help' for the command-line tools)")
         return 0
+    if args[:1] == ["--smoke-test"]:  # packaging/smoke.sh: open, run a tool, screenshot
+        from app.smoke import main as smoke_main
+
+        return smoke_main(args[1:])
     if not has_display():
         print(HEADLESS_HELP, end="")
         return 0
@@ -77,6 +85,10 @@ def run_gui(args: list[str]) -> int:
     # Offer crash recovery once the window is on screen (not for files given to open).
     if not args:
         QTimer.singleShot(300, window.offer_recovery)
+    # First start: a short, non-modal welcome (demo clip, where models come from).
+    from app.welcome import maybe_show_welcome
+
+    QTimer.singleShot(900, lambda: maybe_show_welcome(window))
     # Interrupted takes are offered always: a take must never be lost.
     from app.recovery_takes import offer_take_recovery
 
