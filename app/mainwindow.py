@@ -273,7 +273,7 @@ class MainWindow(EditMixin, FilesMixin, ProjectMixin, ViewMixin, QMainWindow):
             dock.setFloating(False)
         self.resize(1600, 1000)
         self.resizeDocks([self.docks["spectrogram"]], [540], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["spectrum"]], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["spectrum"]], [480], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["spectrum"], self.docks["tools"], self.docks["jobs"]],
                          [300, 330, 260], Qt.Orientation.Vertical)
 

@@ -102,7 +102,7 @@ QToolButton#laneToggle:checked[role="solo"] {{ background: #4fc26b; color: #1517
 QToolButton#laneToggle:checked[role="ab"] {{ background: {accent}; color: #ffffff; }}
 QLabel#laneName {{ font-weight: 600; }}
 QLabel#laneInfo, QLabel#laneGain {{ color: {text_dim}; font-size: 11px; }}
-QTabBar::tab {{ padding: 5px 12px; }}
+QTabBar::tab {{ padding: 5px 6px; }}
 QToolButton::menu-indicator {{ image: none; width: 0px; }}
 """
 

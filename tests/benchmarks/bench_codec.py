@@ -11,7 +11,7 @@
    installed (``resonote models download encodec-24khz``) set
    ``RESONOTE_BENCH_ENCODEC_REAL=1`` to add their SI-SDR.
 
-Writes tests/artifacts/bench-codec.md.  Run:
+Writes docs/bench-codec.md.  Run:
 ``.venv/bin/pytest tests/benchmarks/bench_codec.py -s -o python_files='bench_*.py'``.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
+ARTIFACTS = ROOT / "docs"  # bench-codec.md sits with the other benchmark write-ups
 SR = 44100
 RATES = (1.5, 3.0, 6.0, 12.0, 24.0)
 OPUS_EXTRA = (48.0, 64.0)
