@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
+from app.jobs.inline_row import InlineJobRow as JobRow  # noqa: F401 (used by the sections)
 
 _STATE_TEXT = {"bundled": "built in", "downloaded": "downloaded", "partial": "download paused",
                "not-installed": "not downloaded", "damaged": "damaged"}
@@ -68,54 +68,3 @@ def espeak_voices() -> tuple[list[Any], str]:
         return voices("espeak"), ""
     except ResonoteError as exc:
         return [], str(exc)
-
-
-class JobRow(QWidget):
-    """A progress bar and a Cancel button for one running job; hidden when idle.
-
-    ``on_done`` is called (on the UI thread) when the job finishes in any way.
-    """
-
-    def __init__(self, runner: Any, on_done, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.runner, self.job, self._on_done = runner, None, on_done
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.bar = QProgressBar()
-        self.bar.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        lay.addWidget(self.bar, 1)
-        lay.addWidget(self.cancel_button)
-        runner.jobChanged.connect(self._changed)
-        self.hide()
-
-    @property
-    def running(self) -> bool:
-        return self.job is not None
-
-    def start(self, job: Any) -> None:
-        self.job = job
-        self.bar.setRange(0, 0)
-        self.bar.setFormat(job.name)
-        self.cancel_button.setEnabled(True)
-        self.show()
-
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.runner.cancel(self.job.id)
-            self.cancel_button.setEnabled(False)
-
-    def _changed(self, job: Any) -> None:
-        if self.job is None or job.id != self.job.id:
-            return
-        if job.status.done:
-            self.job = None
-            self.hide()
-            self._on_done()
-            return
-        if job.fraction is not None:
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(round(job.fraction * 1000))
-        self.bar.setFormat(f"{job.message or job.name} — %p%" if job.fraction is not None
-                           else job.message or job.name)
