@@ -186,3 +186,38 @@ def test_speed_vs_demucs_cli(tmp_path):
           f"ratio ours/demucs: time {ours_t / theirs_t:.2f}x, memory {ours_mb / theirs_mb:.2f}x\n"
           f"max |ours - demucs| per stem: {', '.join(f'{d:.2e}' for d in diffs)} "
           f"(mix DC offset {dc:.1e})")
+
+
+def test_peak_memory_flat_in_song_length(tmp_path):
+    """Peak RSS of `resonote separate` on a 2- and a 10-minute song (tiled rendered parts):
+    the same chunked pipeline as with real weights, run with a tiny random htdemucs (the
+    network's size adds the same constant to both) and with the embedded HPSS method."""
+    from core.separate.testing import TINY, make_htdemucs, save_package
+
+    res = tmp_path / "resources" / "bench"
+    path = save_package(make_htdemucs(**TINY), res, "t1ny0000")
+    env = dict(os.environ, RESONOTE_RESOURCES_DIR=str(tmp_path / "resources"),
+               RESONOTE_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    runner = tmp_path / "ours.py"
+    runner.write_text(_OURS)
+    base = sum(song_parts(16.0).values())
+    rows = []
+    for minutes in (2, 10):
+        n = minutes * 60 * SR
+        song = tmp_path / f"song{minutes}.wav"
+        sf.write(song, np.tile(base, int(np.ceil(n / base.shape[1])))[:, :n].T, SR,
+                 subtype="PCM_16")
+        audio_mb = 2 * n * 4 / 2**20  # the decoded float32 audio
+        for label, extra in (("tiny htdemucs", ["-m", "bench-htdemucs", "--device", "cpu"]),
+                             ("hpss", ["-m", "hpss"])):
+            out = tmp_path / f"out-{label.split()[-1]}-{minutes}"
+            dt, mb = _run_measured([sys.executable, str(runner), str(res), path.name,
+                                    "separate", str(song), "-o", str(out), *extra], env)
+            rows.append((label, minutes, dt, mb, audio_mb))
+    print("\n| method | song | wall (s) | peak RSS (MB) | float32 audio (MB) |\n|---|---|---|---|---|")
+    for label, minutes, dt, mb, audio_mb in rows:
+        print(f"| {label} | {minutes} min | {dt:.1f} | {mb:.0f} | {audio_mb:.0f} |")
+    for label in ("tiny htdemucs", "hpss"):
+        two, ten = (r for r in rows if r[0] == label)
+        print(f"{label}: 10 min − 2 min = {ten[3] - two[3]:.0f} MB; the audio's growth "
+              f"{ten[4] - two[4]:.0f} MB")
