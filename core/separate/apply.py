@@ -73,6 +73,8 @@ def apply_chunked(
     stage: str = "separate",
     progress_offset: int = 0,
     progress_total: Optional[int] = None,
+    out: Optional[np.ndarray] = None,
+    out_scale: float = 1.0,
 ) -> ArrayLike:
     """Run ``model_fn`` over ``samples`` in overlapping windows and overlap-add the results.
 
@@ -107,6 +109,12 @@ def apply_chunked(
     stage, progress_offset, progress_total :
         Let a caller running several passes (models, channel pairs) report
         one continuous progress: windows done so far and the overall total.
+    out : np.ndarray [shape=(sources, out_channels, frames), float32], optional
+        Accumulate into this array (``out += out_scale * result``) instead of
+        allocating the result: a caller summing several passes (a bag of
+        models, channel pairs) then holds one stems buffer, not two.
+    out_scale : float
+        Factor on what is added to ``out``.
 
     Returns
     -------
@@ -139,7 +147,8 @@ def apply_chunked(
     total = progress_total if progress_total is not None else n_windows
     weight = transition_weight(segment, transition_power)
 
-    out: Optional[torch.Tensor] = None
+    given = out
+    out = torch.from_numpy(given) if given is not None else None
     done = 0
     progress(Progress(stage, progress_offset, total, "separating"))
     for d, starts in plans:
@@ -150,7 +159,7 @@ def apply_chunked(
             n = min(segment, length + d - s)
             wsum[s:s + n] += weight[:n]
         wsum = wsum[d:]
-        scale = 1.0 / len(delays)
+        scale = out_scale / len(delays)
         for b0 in range(0, len(starts), batch):
             check(cancel)
             group = starts[b0:b0 + batch]
@@ -182,6 +191,8 @@ def apply_chunked(
             done += len(group)
             progress(Progress(stage, progress_offset + done, total,
                               f"window {progress_offset + done} of {total}"))
+    if given is not None:
+        return given
     if out is None:  # zero-length input
         with torch.inference_mode():
             probe = model_fn(torch.zeros((1, x.shape[0], segment), device=device))

@@ -305,12 +305,16 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
     seg = bundle.segment if segment is None else min(int(segment), bundle.segment)
     if seg < 1:
         raise InvalidParameterError("The window length must be positive.")
-    x = np.asarray(samples, dtype=np.float32)
+    # One normalised copy, made in place: memory is the input, this copy, the stems
+    # buffer (accumulated into by apply_chunked) and small per-window arrays.
+    x = np.array(samples, dtype=np.float32, copy=True)
     c, n = x.shape
     ref = x.mean(axis=0, dtype=np.float64)
     mean = float(ref.mean()) if n else 0.0
     std = float(ref.std(ddof=1)) + 1e-8 if n > 1 else 1.0
-    x = (x - mean) / std
+    del ref
+    x -= mean
+    x /= std
     groups = [x[i:i + 2] for i in range(0, c, 2)] if bundle.audio_channels == 2 else \
         [x[i:i + 1] for i in range(c)]
     # (network, output index) pairs to run
@@ -330,14 +334,31 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
             gc = g.shape[0]
             if gc != bundle.audio_channels:
                 g = np.repeat(g, bundle.audio_channels, axis=0)
+            scale = 1.0 / (len(runs) if not bundle.specialists else 1)
             for net, idx in runs:
-                def work(dev: str, batch: int, net=net, idx=idx, g=g, k_done=k_done):
+                # Straight into the stems buffer when this run alone fills its part of it
+                # (one network, or one specialist per stem) and channels match: no second
+                # stems-sized buffer, and a retry (smaller batch after running out of
+                # memory) can clear its part and start again.
+                if gc != bundle.audio_channels or not (bundle.specialists or len(runs) == 1):
+                    target = None
+                elif bundle.specialists:
+                    k = wanted.index(idx[0])
+                    target = out[k:k + 1, ch:ch + gc]
+                else:
+                    target = out[:, ch:ch + gc]
+
+                def work(dev: str, batch: int, net=net, idx=idx, g=g, k_done=k_done,
+                         target=target, scale=scale):
                     net.to(dev)
+                    if target is not None:
+                        target[...] = 0.0
                     return apply_chunked(lambda xb: net(xb)[:, idx], g, segment=seg,
                                          overlap=overlap, shifts=shifts,
                                          max_shift=bundle.samplerate // 2, batch=batch,
                                          device=dev, progress=progress, cancel=cancel,
-                                         progress_offset=k_done * per, progress_total=total)
+                                         progress_offset=k_done * per, progress_total=total,
+                                         out=target, out_scale=scale)
                 batch = plan_batch(device, _bytes_per_window(bundle, seg), budget_bytes=budget_bytes,
                                    max_batch=1 if device == "cpu" else 8)
                 try:
@@ -347,13 +368,12 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
                     raise
                 finally:
                     net.to("cpu")
-                if gc != bundle.audio_channels:
+                if target is None:
                     y = y.mean(axis=1, keepdims=True)
-                scale = 1.0 / (len(runs) if not bundle.specialists else 1)
-                if bundle.specialists:
-                    out[wanted.index(idx[0]), ch:ch + gc] += y[0]
-                else:
-                    out[:, ch:ch + gc] += y * scale
+                    if bundle.specialists:
+                        out[wanted.index(idx[0]), ch:ch + gc] += y[0]
+                    else:
+                        out[:, ch:ch + gc] += y * scale
                 k_done += 1
             ch += gc
     out *= std
