@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.panels.lyrics_voice_jobs import JobRow, align_region, download, state_text
+from app.panels.model_choice import STATE_ROLE, chosen_state, fill_model_combo
 from core.project import Layer
 
 DEFAULT_MODEL = "wav2vec2-base-960h"  # core.align.DEFAULT_MODEL, without importing the engine
@@ -194,21 +195,8 @@ class LyricsSection(QWidget):
             return
         from core import models
 
-        chosen = self.model_name()
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for spec in models.all_models("align"):
-            st = models.status(spec.name)
-            size = f", {spec.size_bytes / 1e6:,.0f} MB" if not st.installed and spec.size_bytes \
-                else ""
-            self.model_combo.addItem(f"{spec.name} — {state_text(st.state)}{size}", spec.name)
-            i = self.model_combo.count() - 1
-            self.model_combo.setItemData(i, st.state, Qt.ItemDataRole.UserRole + 1)
-            self.model_combo.setItemData(
-                i, f"{spec.description}\nFrom {spec.origin or 'unknown'} · licence "
-                   f"{spec.licence}\n{st.detail}", Qt.ItemDataRole.ToolTipRole)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(chosen)))
-        self.model_combo.blockSignals(False)
+        fill_model_combo(self.model_combo, [m.name for m in models.all_models("align")],
+                         chosen=self.model_name(), state_text=state_text)
         self._models_loaded = True
         self._model_chosen()
 
@@ -216,12 +204,8 @@ class LyricsSection(QWidget):
         return self.model_combo.currentData() or DEFAULT_MODEL
 
     def model_state(self) -> str:
-        state = self.model_combo.currentData(Qt.ItemDataRole.UserRole + 1)
-        if state:
-            return state
-        from core import models
-
-        return models.status(self.model_name()).state
+        """Install state of the chosen model ("bundled", "downloaded", "not-installed"...)."""
+        return chosen_state(self.model_combo, self.model_name())
 
     def select_model(self, name: str) -> None:
         self.refresh_models(force=True)
@@ -231,7 +215,7 @@ class LyricsSection(QWidget):
         self.model_combo.setCurrentIndex(i)
 
     def _model_chosen(self) -> None:
-        state = self.model_combo.currentData(Qt.ItemDataRole.UserRole + 1) or "not-installed"
+        state = self.model_combo.currentData(STATE_ROLE) or "not-installed"
         installed = state in ("bundled", "downloaded")
         self.download_button.setVisible(not installed)
         self.download_button.setText("Resume download" if state == "partial" else "Download")

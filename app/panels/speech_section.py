@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.jobs.inline_row import InlineJobRow as _JobRow
+from app.panels.model_choice import STATE_ROLE, chosen_state, fill_model_combo
 from core.project import Layer
 
 DEFAULT_MODEL = "whisper-tiny.en"  # core.speech.DEFAULT_MODEL, without importing the engine
@@ -197,26 +198,10 @@ class SpeechSection(QWidget):
         """Fill the model list from the registry, with each model's install state."""
         if self._models_loaded and not force:
             return
-        from core import models
         from core.speech.loader import speech_model_names
 
-        chosen = self.model_name()
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for name in speech_model_names():
-            spec, st = models.get(name), models.status(name)
-            size = f", {spec.size_bytes / 1e6:,.0f} MB" if not st.installed and spec.size_bytes \
-                else ""
-            self.model_combo.addItem(f"{short_name(name)} — {_STATE_TEXT.get(st.state, st.state)}"
-                                     f"{size}", name)
-            i = self.model_combo.count() - 1
-            self.model_combo.setItemData(i, st.state, Qt.ItemDataRole.UserRole + 1)
-            self.model_combo.setItemData(
-                i, f"{spec.description}\nFrom {spec.origin or 'unknown'} · licence "
-                   f"{spec.licence}\n{st.detail}", Qt.ItemDataRole.ToolTipRole)
-        found = self.model_combo.findData(chosen)
-        self.model_combo.setCurrentIndex(max(0, found))
-        self.model_combo.blockSignals(False)
+        fill_model_combo(self.model_combo, speech_model_names(), chosen=self.model_name(),
+                         state_text=lambda st: _STATE_TEXT.get(st, st), label=short_name)
         self._models_loaded = True
         self._model_chosen()
 
@@ -225,12 +210,7 @@ class SpeechSection(QWidget):
 
     def model_state(self) -> str:
         """Install state of the chosen model ("bundled", "downloaded", "not-installed"...)."""
-        state = self.model_combo.currentData(Qt.ItemDataRole.UserRole + 1)
-        if state:
-            return state
-        from core import models
-
-        return models.status(self.model_name()).state
+        return chosen_state(self.model_combo, self.model_name())
 
     def select_model(self, name: str) -> None:
         self.refresh_models()
@@ -250,7 +230,7 @@ class SpeechSection(QWidget):
         self.translate_check.setEnabled(not english)
         self.language_combo.setToolTip(tip or "The spoken language (detecting costs a moment)")
         self.translate_check.setToolTip(tip or "Write English text whatever the spoken language")
-        state = self.model_combo.currentData(Qt.ItemDataRole.UserRole + 1) or "bundled"
+        state = self.model_combo.currentData(STATE_ROLE) or "bundled"
         installed = state in ("bundled", "downloaded")
         self.download_button.setVisible(not installed)
         self.download_button.setText("Resume download" if state == "partial" else "Download")
