@@ -95,6 +95,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
        "Put every panel back where it started", "reset_layout"),
     _A("shortcuts", "Help", "&Keyboard and Mouse…", ("F1",), "Every shortcut and mouse gesture",
        "show_shortcuts"),
+    _A("welcome", "Help", "&Welcome and Models…", (), "The demo clip, and where every model "
+       "comes from", "show_welcome"),
     _A("about", "Help", "&About Resonote", ("Ctrl+Shift+F1",), "Version and licences",
        "show_about"),
 )

@@ -108,6 +108,12 @@ class ViewMixin:
         dialog.open()
         return dialog
 
+    def show_welcome(self):
+        """Show the welcome dialog again (demo clip, model sources): app/welcome.py."""
+        from app.welcome import show_welcome
+
+        return show_welcome(self)
+
     def show_about(self) -> None:
         from importlib.metadata import PackageNotFoundError, version
 

@@ -90,3 +90,11 @@ def test_lists_every_model_with_origin_and_licence(qtbot, window):
         assert by_name[name].licence.startswith(table.item(r, 3).text())
     assert "basic-pitch" in names[:n_bundled]
     dialog.close()
+
+
+def test_help_menu_shows_the_welcome_again(qtbot, window):
+    from app.welcome import WelcomeDialog
+
+    window.acts["welcome"].trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, WelcomeDialog) and w.isVisible()
+                                for w in window.findChildren(WelcomeDialog)), timeout=3000)
