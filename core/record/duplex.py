@@ -28,7 +28,13 @@ with the start frame:
 
 * full duplex: input and output frames are locked, so it is the start frame
   plus the measured round trip (:func:`core.record.latency.measure_latency`,
-  ``round_trip_s``; without a measurement, the latency PortAudio reports);
+  ``round_trip_s``; without a measurement, the latency PortAudio reports).
+  Not the timestamps: those of a freshly started duplex stream are 20 ms short
+  on PulseAudio's ALSA plugin (measured).  PulseAudio also grows its buffering
+  after underruns, per stream and while it runs (output-to-input timestamps
+  33 ms for the first 0.2 s, then 43-50 ms; measured round trips 34-53 ms on
+  one null sink), so on that host a duplex take can be off by 10-20 ms — one
+  more reason duplex is opt-in;
 * separate streams: from PortAudio's capture (ADC) and playback (DAC)
   timestamps, the input frame captured when the start frame was heard, plus
   the measured latency the driver does not report (``extra_s``).

@@ -120,12 +120,16 @@ def latency(pulse_sink):
 
 
 def test_latency_is_positive_and_stable(pulse_sink, latency):
+    """Within one stream the chirps agree (spread).  From one stream to the next the round
+    trip may change (PulseAudio picks its buffering per open: 34 ms, then 53 ms, seen in CI;
+    34-44 ms over 8 opens here), but the stream's timestamps follow it, so the part they do
+    not explain (extra_s, what the recorder adds to them) stays put (-7..+1 ms over 8 opens)."""
     a = latency
     b = measure_latency(device=pulse_sink.device, chirps=3)
     for m in (a, b):
         assert 0.005 < m.round_trip_s < 0.5 and m.spread_s < 0.005 and m.correlation > 0.3, m
         assert abs(m.extra_s) < 0.05
-    assert abs(a.round_trip_s - b.round_trip_s) < 0.01, (a, b)
+    assert abs(a.extra_s - b.extra_s) < 0.015, (a, b)
 
 
 def test_count_in_clicks_then_the_metronome_lines_up_with_the_take(pulse_sink, tmp_path, latency):
