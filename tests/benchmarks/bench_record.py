@@ -81,6 +81,10 @@ def run_bench(sink, duration_s: float) -> dict:
                    format=fmt, monitor=monitor, monitor_gain_db=-40.0)
     view_costs: list[float] = []
     detections: list[float] = []  # PortAudio time when the meter first showed a burst
+    # (input frame, its ADC time) every view poll: onsets are placed in PortAudio time from
+    # the nearest anchor, not projected from the take's start (over an hour the sample clock
+    # and PortAudio's clock drift apart by hundreds of ms)
+    anchors: list[tuple[int, float]] = []
 
     def view() -> None:
         while not stop.is_set():
@@ -88,6 +92,9 @@ def run_bench(sink, duration_s: float) -> dict:
             rec.latest(SR // 2)
             rec.meters()
             view_costs.append(time.perf_counter() - t0)
+            frame, adc, _ = rec.input_clock()
+            if adc > 0:
+                anchors.append((frame, adc))
             stop.wait(1 / 30)
 
     def probe() -> None:
@@ -127,9 +134,14 @@ def run_bench(sink, duration_s: float) -> dict:
     onsets = [int(a) for i, a in enumerate(above)
               if i == 0 or a - above[i - 1] > 0.3 * SR]
     t0_adc = rec.take_start_adc_time
+    anchor_frames = np.array([a[0] for a in anchors], np.int64)
+    anchor_times = np.array([a[1] for a in anchors])
+    # input frame index of the take's first frame, from the anchor nearest the start
+    f0 = int(anchor_frames[0] + round((t0_adc - anchor_times[0]) * SR))
     latencies = []
     for k in onsets:
-        adc = t0_adc + k / SR
+        i = int(np.clip(np.searchsorted(anchor_frames, f0 + k) - 1, 0, anchor_frames.size - 1))
+        adc = float(anchor_times[i] + (f0 + k - anchor_frames[i]) / SR)
         later = [d for d in detections if d >= adc - 0.01]
         if later and later[0] - adc < 0.5:
             latencies.append(later[0] - adc)

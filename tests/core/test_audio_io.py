@@ -226,6 +226,23 @@ def test_nonfinite_samples_reported_then_cleaned(tmp_path):
     assert load(tmp_path / "nan.wav", nonfinite="keep").count_nonfinite() == 3
 
 
+@pytest.mark.parametrize("subtype, scanned", [("PCM_16", False), ("PCM_24", False),
+                                              ("FLOAT", True), ("DOUBLE", True)])
+def test_only_float_files_are_scanned_for_nonfinite_samples(tmp_path, monkeypatch, subtype,
+                                                            scanned):
+    """Integer samples scaled to float cannot be NaN/Inf: the scan (0.2 s per hour of
+    stereo) is skipped for them, kept for float files."""
+    from core.audio.types import Audio
+
+    calls = []
+    real = Audio.count_nonfinite
+    monkeypatch.setattr(Audio, "count_nonfinite", lambda self: calls.append(1) or real(self))
+    sf.write(tmp_path / "a.wav", tone(duration_s=0.1, channels=2).T, 44100, subtype=subtype)
+    a = load(tmp_path / "a.wav")
+    assert np.isfinite(a.samples).all()
+    assert bool(calls) is scanned
+
+
 def test_source_file_never_modified(tmp_path):
     src = tmp_path / "src.wav"
     sf.write(src, tone(duration_s=0.2).T, 44100)
