@@ -163,15 +163,44 @@ def speed(seconds: float = 20.0) -> list[tuple[str, float, str]]:
     def bare_lufs():
         pyloudnorm.Meter(sr).integrated_loudness(x.T)
 
+    def bare_wpe():  # the package's own STFT and default wpe, whole signal at once
+        from nara_wpe.utils import istft, stft
+        from nara_wpe.wpe import wpe
+
+        Y = stft(x, size=1024, shift=256)
+        istft(wpe(Y.transpose(2, 0, 1)).transpose(1, 2, 0), size=1024, shift=256)
+
+    import ctypes
+
+    import soxr
+
+    from core.restore.denoise_rnnoise import _library
+
+    x48 = [np.ascontiguousarray(soxr.resample(ch, sr, 48000), np.float32) * 32768 for ch in x]
+
+    def bare_rnnoise():  # the C library frame by frame, channels one after the other
+        lib = _library()
+        p_t = ctypes.POINTER(ctypes.c_float)
+        out = np.empty(480, np.float32)
+        po = out.ctypes.data_as(p_t)
+        for ch in x48:
+            st = lib.rnnoise_create(None)
+            base = ch.ctypes.data
+            for i in range(0, ch.size - 479, 480):
+                lib.rnnoise_process_frame(st, po, ctypes.cast(base + 4 * i, p_t))
+            lib.rnnoise_destroy(st)
+
     jobs = [
         ("denoise deepfilter", lambda: denoise(a, method="deepfilter"), None),
-        ("denoise rnnoise", lambda: denoise(a, method="rnnoise"), None),
+        ("denoise rnnoise", lambda: denoise(a, method="rnnoise"),
+         ("librnnoise frame loop (48 kHz input ready)", bare_rnnoise)),
         ("denoise gate", lambda: denoise(a, method="gate", noise_profile=(0.0, 1.0)),
          ("noisereduce.reduce_noise", bare_gate)),
         ("declip", lambda: declip(a), None),
         ("declick", lambda: declick(a), None),
         ("dehum (auto)", lambda: dehum(a), None),
-        ("dereverb (WPE)", lambda: dereverb(a), None),
+        ("dereverb (WPE)", lambda: dereverb(a),
+         ("nara_wpe stft + wpe (v7) + istft", bare_wpe)),
         ("loudness measure", lambda: measure_loudness(a),
          ("pyloudnorm integrated only", bare_lufs)),
         ("loudness normalise -14", lambda: normalize_loudness(a, target_lufs=-14), None),
