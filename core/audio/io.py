@@ -555,7 +555,9 @@ def save(
         raise InvalidParameterError("MP3 holds at most 2 channels; choose WAV or FLAC.")
 
     from core.fsutil import atomic_path
+    from core.scratch import is_scratch, release
 
+    scratch = is_scratch(audio.samples)  # disk-backed (stems): keep its pages out of memory
     try:
         with atomic_path(p) as tmp, sf.SoundFile(
                 tmp, "w", samplerate=sr, channels=audio.channels, format=fmt, subtype=sub) as f:
@@ -564,6 +566,8 @@ def save(
                 check(cancel)
                 b = min(total, a + BLOCK_FRAMES)
                 f.write(np.ascontiguousarray(audio.samples[:, a:b].T))
+                if scratch:
+                    release(audio.samples)
                 progress(Progress("encode", b, total, f"Writing {p.name}"))
     except sf.LibsndfileError as exc:
         raise AudioFileError(f"Cannot write '{p.name}': {exc}.", path=str(p)) from None

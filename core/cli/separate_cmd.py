@@ -73,10 +73,12 @@ def run(args) -> int:
     bar = TerminalProgress()
     try:
         audio = load(src, progress=bar)
+        # Stems accumulate in an (unlinked) scratch file on the output's disk, not in memory.
+        scratch = next(d for d in (out_dir, *out_dir.resolve().parents) if d.is_dir())
         result = separate(audio, model=args.model, stems=args.stems, exclude=args.exclude,
                           residual=True if args.residual else False, shifts=args.shifts,
                           overlap=args.overlap, device=args.device, preview_s=args.preview,
-                          allow_download=args.download, progress=bar)
+                          allow_download=args.download, scratch_dir=scratch, progress=bar)
         stems = dict(result.stems)
         if result.residual is not None:
             stems["residual"] = result.residual

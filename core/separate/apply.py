@@ -9,9 +9,10 @@ windows (offsets, padding of the last one, the triangle) is the one Demucs
 uses, so with identical weights our output equals ``demucs.apply.apply_model``.
 
 Memory: the only buffer that grows with the song is the output itself
-(``sources x channels x frames`` float32 on the CPU) plus one float per frame
-for the weight sum; windows are built one batch at a time and moved to the
-compute device only while they are processed.
+(``sources x channels x frames`` float32 on the CPU), and even that can live on
+disk (``out=`` a :func:`core.scratch.scratch_array`); the weight sum is computed
+per window, windows are built one batch at a time and moved to the compute
+device only while they are processed.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def transition_weight(segment: int, power: float = 1.0):
     return (w / w.max()).pow(power).to(torch.float32)
 
 
-def _read(x, start: int, stop: int):
-    """``x[..., start:stop]`` with zeros outside ``[0, x.shape[-1])``."""
+def _read(x, start: int, stop: int, shift: float = 0.0, scale: float = 1.0):
+    """``(x[..., start:stop] - shift) * scale`` with zeros outside ``[0, x.shape[-1])``."""
     import torch.nn.functional as F
 
     n = x.shape[-1]
@@ -52,6 +53,8 @@ def _read(x, start: int, stop: int):
     if lo >= hi:
         return x.new_zeros(x.shape[:-1] + (stop - start,))
     part = x[..., lo:hi]
+    if shift or scale != 1.0:
+        part = (part - shift) * scale
     if lo - start or stop - hi:
         part = F.pad(part, (lo - start, stop - hi))
     return part
@@ -75,6 +78,8 @@ def apply_chunked(
     progress_total: Optional[int] = None,
     out: Optional[np.ndarray] = None,
     out_scale: float = 1.0,
+    in_shift: float = 0.0,
+    in_scale: float = 1.0,
 ) -> ArrayLike:
     """Run ``model_fn`` over ``samples`` in overlapping windows and overlap-add the results.
 
@@ -114,7 +119,12 @@ def apply_chunked(
         allocating the result: a caller summing several passes (a bag of
         models, channel pairs) then holds one stems buffer, not two.
     out_scale : float
-        Factor on what is added to ``out``.
+        Factor on what is added to ``out``.  ``out`` may be a
+        :func:`core.scratch.scratch_array`: its pages are released after every
+        batch, so a long song's stems never sit in memory.
+    in_shift, in_scale : float
+        Windows are ``(samples - in_shift) * in_scale`` (padding stays zero), so a
+        model that wants normalised input needs no normalised copy of the song.
 
     Returns
     -------
@@ -151,14 +161,26 @@ def apply_chunked(
     out = torch.from_numpy(given) if given is not None else None
     done = 0
     progress(Progress(stage, progress_offset, total, "separating"))
+    from core.scratch import is_scratch, release
+
+    scratch = given is not None and is_scratch(given)
     for d, starts in plans:
-        # Weight sum of this pass, known before running the model, so chunks can be
-        # normalised as they arrive and no second full-size buffer is needed.
-        wsum = torch.zeros(length + d)
-        for s in starts:
-            n = min(segment, length + d - s)
-            wsum[s:s + n] += weight[:n]
-        wsum = wsum[d:]
+        stride = starts[1] - starts[0] if len(starts) > 1 else segment
+
+        def wsum_of(a: int, b: int, starts=starts, stride=stride, d=d):
+            """Summed window weights over pass frames [a, b) (known before the model
+            runs, so chunks are normalised as they arrive; nothing song-sized)."""
+            w = torch.zeros(b - a)
+            first = max(0, (a - segment) // stride)
+            for s in starts[first:]:
+                if s >= b:
+                    break
+                n = min(segment, length + d - s)
+                lo, hi = max(a, s), min(b, s + n)
+                if lo < hi:
+                    w[lo - a:hi - a] += weight[lo - s:hi - s]
+            return w
+
         scale = out_scale / len(delays)
         for b0 in range(0, len(starts), batch):
             check(cancel)
@@ -168,7 +190,7 @@ def apply_chunked(
                 n = min(segment, length + d - s)
                 pad = segment - n  # last window: centred, with real context on the left
                 lo = s - d - pad // 2
-                windows.append(_read(x, lo, lo + segment))
+                windows.append(_read(x, lo, lo + segment, in_shift, in_scale))
             xb = torch.stack(windows).to(device)
             with torch.inference_mode():
                 yb = model_fn(xb)
@@ -187,7 +209,10 @@ def apply_chunked(
                 a, b = s - d, s - d + n
                 lo, hi = max(0, a), min(length, b)
                 if lo < hi:
-                    out[..., lo:hi] += chunk[..., lo - a:hi - a] * (scale / wsum[lo:hi])
+                    wsum = wsum_of(lo + d, hi + d)
+                    out[..., lo:hi] += chunk[..., lo - a:hi - a] * (scale / wsum)
+            if scratch:
+                release(given)
             done += len(group)
             progress(Progress(stage, progress_offset + done, total,
                               f"window {progress_offset + done} of {total}"))

@@ -288,7 +288,7 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
                segment: Optional[int] = None, budget_bytes: Optional[int] = None,
                progress: ProgressCallback = no_progress,
                cancel: Optional[CancelToken] = None,
-               notify=None) -> np.ndarray:
+               notify=None, scratch_dir=None) -> np.ndarray:
     """Separate ``samples`` (channels, frames) at ``bundle.samplerate`` into stems ``wanted``.
 
     Returns float32 (len(wanted), channels, frames).  Any channel count: mono is
@@ -296,25 +296,26 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
     processed in pairs.  Input is normalised like Demucs does (zero mean, unit
     standard deviation of the mono mix) and the stems are scaled back, each
     getting the mix's mean back, exactly like ``demucs.apply``/``demucs.api``.
+
+    With ``scratch_dir``, the stems are a :func:`core.scratch.scratch_array` in that
+    folder: accumulated on disk window by window, so memory does not grow with the
+    song (the caller writes them out block by block; :func:`core.audio.save` does).
     """
     import logging
 
     from core.devices import run_with_fallback
+    from core.scratch import blockwise
     from core.separate.apply import apply_chunked, count_windows, plan_batch
 
     seg = bundle.segment if segment is None else min(int(segment), bundle.segment)
     if seg < 1:
         raise InvalidParameterError("The window length must be positive.")
-    # One normalised copy, made in place: memory is the input, this copy, the stems
-    # buffer (accumulated into by apply_chunked) and small per-window arrays.
-    x = np.array(samples, dtype=np.float32, copy=True)
+    # No normalised copy: windows are normalised as they are cut (apply_chunked's
+    # in_shift/in_scale), so memory is the input, the stems buffer (accumulated into by
+    # apply_chunked, on disk with scratch_dir) and small per-window arrays.
+    x = np.asarray(samples, dtype=np.float32)
     c, n = x.shape
-    ref = x.mean(axis=0, dtype=np.float64)
-    mean = float(ref.mean()) if n else 0.0
-    std = float(ref.std(ddof=1)) + 1e-8 if n > 1 else 1.0
-    del ref
-    x -= mean
-    x /= std
+    mean, std = _mix_stats(x)
     groups = [x[i:i + 2] for i in range(0, c, 2)] if bundle.audio_channels == 2 else \
         [x[i:i + 1] for i in range(c)]
     # (network, output index) pairs to run
@@ -325,7 +326,12 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
     per = count_windows(n, segment=seg, overlap=overlap, shifts=shifts,
                         max_shift=bundle.samplerate // 2)
     total = per * len(runs) * len(groups)
-    out = np.zeros((len(wanted), c, n), dtype=np.float32)
+    if scratch_dir is not None:
+        from core.scratch import scratch_array
+
+        out = scratch_array((len(wanted), c, n), scratch_dir)
+    else:
+        out = np.zeros((len(wanted), c, n), dtype=np.float32)
     ch = 0
     k_done = 0
     notify = notify or logging.getLogger(__name__).warning
@@ -352,13 +358,14 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
                          target=target, scale=scale):
                     net.to(dev)
                     if target is not None:
-                        target[...] = 0.0
+                        blockwise(target, lambda v: v.fill(0.0))
                     return apply_chunked(lambda xb: net(xb)[:, idx], g, segment=seg,
                                          overlap=overlap, shifts=shifts,
                                          max_shift=bundle.samplerate // 2, batch=batch,
                                          device=dev, progress=progress, cancel=cancel,
                                          progress_offset=k_done * per, progress_total=total,
-                                         out=target, out_scale=scale)
+                                         out=target, out_scale=scale, in_shift=mean,
+                                         in_scale=1.0 / std)
                 batch = plan_batch(device, _bytes_per_window(bundle, seg), budget_bytes=budget_bytes,
                                    max_batch=1 if device == "cpu" else 8)
                 try:
@@ -376,6 +383,29 @@ def run_bundle(bundle: DemucsBundle, samples: np.ndarray, wanted: list[int], *,
                         out[:, ch:ch + gc] += y * scale
                 k_done += 1
             ch += gc
-    out *= std
-    out += mean  # as Demucs does (every stem gets the mix's DC), so outputs match it
+
+    def unscale(v: np.ndarray) -> None:
+        v *= std
+        v += mean  # as Demucs does (every stem gets the mix's DC), so outputs match it
+
+    blockwise(out, unscale)
     return out
+
+
+def _mix_stats(x: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation (ddof 1) of the mono mix of ``x`` (channels, frames), as
+    Demucs normalises, computed block by block in float64 (no song-sized temporary)."""
+    c, n = x.shape
+    if n == 0:
+        return 0.0, 1.0
+    total, block = 0.0, 1 << 20
+    for a in range(0, n, block):
+        total += float(x[:, a:a + block].mean(axis=0, dtype=np.float64).sum())
+    mean = total / n
+    if n < 2:
+        return mean, 1.0
+    ss = 0.0
+    for a in range(0, n, block):
+        m = x[:, a:a + block].mean(axis=0, dtype=np.float64) - mean
+        ss += float(np.dot(m, m))
+    return mean, float(np.sqrt(ss / (n - 1))) + 1e-8

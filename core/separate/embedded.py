@@ -142,10 +142,11 @@ def midside(x: np.ndarray) -> np.ndarray:
 def run_embedded(method: str, x: np.ndarray, sr: int, wanted: list[int], *,
                  segment_s: Optional[float] = None, overlap: float = 0.25,
                  progress: ProgressCallback = no_progress,
-                 cancel: Optional[CancelToken] = None) -> np.ndarray:
+                 cancel: Optional[CancelToken] = None, scratch_dir=None) -> np.ndarray:
     """Run embedded ``method`` on ``x`` (channels, frames) at ``sr``; stems ``wanted``.
 
-    Returns float32 (len(wanted), channels, frames).
+    Returns float32 (len(wanted), channels, frames); with ``scratch_dir`` a
+    disk-backed :func:`core.scratch.scratch_array` there (memory flat in song length).
     """
     import torch
 
@@ -155,7 +156,16 @@ def run_embedded(method: str, x: np.ndarray, sr: int, wanted: list[int], *,
     if method == "midside":
         check(cancel)
         progress(Progress("separate", 0, 1, "centre/sides"))
-        out = midside(x)[wanted]
+        if scratch_dir is None:
+            out = midside(x)[wanted]
+        else:
+            from core.scratch import BLOCK_FRAMES, release, scratch_array
+
+            midside(x[:, :0])  # the stereo check, before any work
+            out = scratch_array((len(wanted), x.shape[0], x.shape[1]), scratch_dir)
+            for a in range(0, x.shape[1], BLOCK_FRAMES):
+                out[..., a:a + BLOCK_FRAMES] = midside(x[:, a:a + BLOCK_FRAMES])[wanted]
+                release(out)
         progress(Progress("separate", 1, 1, "centre/sides"))
         return out
     fn = {"hpss": hpss_window, "repet": repet_window}[method]
@@ -173,5 +183,10 @@ def run_embedded(method: str, x: np.ndarray, sr: int, wanted: list[int], *,
     def model_fn(xb):
         return torch.from_numpy(np.stack([fn(w, sr)[wanted] for w in xb.numpy()]))
 
+    out = None
+    if scratch_dir is not None:
+        from core.scratch import scratch_array
+
+        out = scratch_array((len(wanted), x.shape[0], x.shape[1]), scratch_dir)
     return apply_chunked(model_fn, x, segment=segment, overlap=overlap, batch=1,
-                         progress=progress, cancel=cancel)
+                         progress=progress, cancel=cancel, out=out)

@@ -93,6 +93,7 @@ def separate(
     device: Optional[str] = None,
     preview_s: Union[float, tuple, None] = None,
     allow_download: bool = False,
+    scratch_dir=None,
     progress: ProgressCallback = no_progress,
     cancel: Optional[CancelToken] = None,
 ) -> Separation:
@@ -130,6 +131,10 @@ def separate(
     allow_download : bool
         Download a registry model that is missing (otherwise
         :class:`~core.errors.ModelNotInstalledError` says how to get it).
+    scratch_dir : path-like, optional
+        Keep the stems in a disk-backed scratch array in this folder
+        (:mod:`core.scratch`) instead of memory, for callers that write them to files
+        block by block (the CLI, batch): memory then does not grow with the song.
     progress, cancel :
         One report per window; cancelling raises ``JobCancelled`` within one
         window.
@@ -160,7 +165,7 @@ def separate(
 
         info["device"] = "cpu"
         out = run_embedded(model, mix, region.sr, wanted, segment_s=segment_s, overlap=overlap,
-                           progress=progress, cancel=cancel)
+                           progress=progress, cancel=cancel, scratch_dir=scratch_dir)
     else:
         from core import devices
         from core.audio import resample
@@ -176,7 +181,8 @@ def separate(
         work = resample(region, bundle.samplerate)
         seg = None if segment_s is None else int(segment_s * bundle.samplerate)
         y = run_bundle(bundle, work.samples, wanted, device=dev, shifts=shifts,
-                       overlap=overlap, segment=seg, progress=progress, cancel=cancel)
+                       overlap=overlap, segment=seg, progress=progress, cancel=cancel,
+                       scratch_dir=scratch_dir if work.sr == region.sr else None)
         if work.sr != region.sr:
             y = np.stack([resample(Audio(s, work.sr), region.sr).samples for s in y])
         out = _fit(y, region.frames)

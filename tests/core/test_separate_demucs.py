@@ -113,6 +113,24 @@ def test_matches_demucs_apply_model_on_identical_weights(tiny):
     np.testing.assert_allclose(ours, expected.numpy(), atol=1e-5)
 
 
+def test_stems_in_a_scratch_file_equal_stems_in_memory(tiny, tmp_path):
+    """scratch_dir keeps the stems on disk (the CLI's path): same numbers, no file left."""
+    from core.scratch import is_scratch
+
+    name, _ = tiny
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    x = _audio(seconds=3.0, seed=5).samples
+    in_memory = run_bundle(load_bundle(name), x, [0, 3])
+    on_disk = run_bundle(load_bundle(name), x, [0, 3], scratch_dir=scratch)
+    assert is_scratch(on_disk) and not is_scratch(in_memory)
+    np.testing.assert_array_equal(on_disk, in_memory)
+    sep = separate(Audio(x, 44100), model=name, stems=("vocals",), scratch_dir=scratch)
+    assert is_scratch(sep.stems["vocals"].samples)
+    np.testing.assert_array_equal(sep.stems["vocals"].samples, in_memory[1])
+    assert list(scratch.iterdir()) == []
+
+
 def test_conversion_is_cached_and_safe_files_load(tiny, tmp_path):
     name, path = tiny
     load_bundle(name)

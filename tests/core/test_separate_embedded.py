@@ -191,3 +191,19 @@ def test_peak_memory_grows_with_the_output_not_the_work():
     # output (2 stems) + input copies grow by a few times the audio; REPET's
     # similarity matrix over the whole song would grow by ~4x its 12 s size.
     assert long_ - short < 6 * extra_audio, (short, long_)
+
+
+@pytest.mark.parametrize("model", ["hpss", "midside"])
+def test_stems_in_a_scratch_file_equal_stems_in_memory(tmp_path, model):
+    """scratch_dir (the CLI's path) keeps the stems on disk: same numbers, no file left."""
+    from core.scratch import is_scratch
+
+    rng = np.random.default_rng(7)
+    audio = Audio((0.1 * rng.standard_normal((2, 8 * 8000))).astype(np.float32), 8000)
+    kw = {"segment_s": 2.0} if model == "hpss" else {}
+    ref = separate(audio, model=model, **kw)
+    got = separate(audio, model=model, scratch_dir=tmp_path, **kw)
+    for name, stem in ref.stems.items():
+        assert is_scratch(got.stems[name].samples)
+        np.testing.assert_array_equal(got.stems[name].samples, stem.samples)
+    assert list(tmp_path.iterdir()) == []
