@@ -123,6 +123,8 @@ def start_pulse(*, sink: str | None = None, timeout_s: float = 10.0) -> PulseSin
             time.sleep(0.1)
         started = True
 
+    if not started:
+        _unload_orphaned_sinks()
     module_index = None
     sinks = _run(["pactl", "list", "short", "sinks"]).stdout.split()
     if sink not in sinks:
@@ -147,6 +149,21 @@ def start_pulse(*, sink: str | None = None, timeout_s: float = 10.0) -> PulseSin
     ps._keeper = _start_keeper(ps.monitor, timeout_s)
     reinit_portaudio()
     return ps
+
+
+def _unload_orphaned_sinks() -> None:
+    """Unload null sinks left on a reused daemon by test processes that were killed
+    (``resonote_null_<pid>`` whose pid is gone): a daemon collecting them hung a later
+    playback test on this machine."""
+    for line in _run(["pactl", "list", "short", "modules"]).stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or parts[1] != "module-null-sink":
+            continue
+        name = next((a.split("=", 1)[1] for a in parts[2].split()
+                     if a.startswith("sink_name=")), "")
+        pid = name.rsplit("_", 1)[-1]
+        if name.startswith(SINK + "_") and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            _run(["pactl", "unload-module", parts[0]])
 
 
 def _start_keeper(monitor: str, timeout_s: float) -> subprocess.Popen:
