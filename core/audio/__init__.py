@@ -4,9 +4,10 @@ Importing this package switches off numpy's huge-page request on kernels where i
 stalls the first touch of big buffers (see :mod:`core.memory`).
 """
 
-from core.audio.io import AudioInfo, info, load, save, write_formats
+from core.audio.io import AudioInfo, info, load
 from core.audio.resample import resample
 from core.audio.types import Audio
+from core.audio.write import save, write_formats
 from core.memory import avoid_hugepage_stalls
 
 avoid_hugepage_stalls()
