@@ -36,8 +36,10 @@ def _setup(window, qtbot, device):
     win.addToolBar(bar)
     win.resize(900, 120)
     win.show()
-    with qtbot.waitActive(win):
-        win.activateWindow()
+    win.activateWindow()
+    # Waited for in Python, not with qtbot.waitActive: QTest.qWaitForWindowActive holds the
+    # GIL in C++ and twice span forever here in the full suite (no timeout could fire).
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     return win, view, ctl, bar
 
 
