@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMainWindow, QSlider
 
 from app.playback_controller import PlaybackController
 from app.viewstate import ViewState
@@ -35,11 +35,23 @@ def _setup(window, qtbot, device):
     bar = ctl.make_toolbar(win)
     win.addToolBar(bar)
     win.resize(900, 120)
+    # A popup or modal window an earlier test left open would keep this one from being
+    # activated (and the Space shortcut from reaching it).
+    app = QApplication.instance()
+    while (w := app.activePopupWidget() or app.activeModalWidget()) is not None:
+        w.close()
+        app.processEvents()
     win.show()
     win.activateWindow()
     # Waited for in Python, not with qtbot.waitActive: QTest.qWaitForWindowActive holds the
     # GIL in C++ and twice span forever here in the full suite (no timeout could fire).
-    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    try:
+        qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    except qtbot.TimeoutError:
+        others = [(type(w).__name__, w.windowTitle(), w.isVisible())
+                  for w in app.topLevelWidgets() if w.isVisible() and w is not win]
+        raise AssertionError(f"the window was not activated; active: {app.activeWindow()}, "
+                             f"visible top-level widgets: {others}") from None
     return win, view, ctl, bar
 
 
