@@ -45,8 +45,10 @@ def find_peak(freqs: np.ndarray, db: np.ndarray, f_min: float = F_MIN) -> tuple[
     if 0 < k < len(db) - 1 and np.isfinite(db[k - 1]) and np.isfinite(db[k + 1]):
         a, b, c = float(db[k - 1]), level, float(db[k + 1])
         denom = a - 2 * b + c
-        if denom < 0:
-            p = 0.5 * (a - c) / denom
+        # Only a true local maximum is refined (the strongest bin above f_min can sit on the
+        # slope of a stronger one below it), and never by more than half a bin.
+        if denom < 0 and b >= a and b >= c:
+            p = min(0.5, max(-0.5, 0.5 * (a - c) / denom))
             f += p * (freqs[k + 1] - freqs[k - 1]) / 2
             level = b - 0.25 * (a - c) * p
     return f, level

@@ -12,7 +12,7 @@ import multiprocessing
 from collections.abc import Sequence
 from typing import Any, Optional, Protocol
 
-from core.batch.tasks import FAILED, SKIPPED, BatchTask, FileResult, is_done, run_task
+from core.batch.tasks import FAILED, OK, SKIPPED, BatchTask, FileResult, is_done, run_task
 from core.errors import InvalidParameterError
 from core.jobs import CancelToken, JobCancelled, Progress, ProgressCallback, no_progress
 
@@ -147,6 +147,10 @@ def run_tasks(tasks: Sequence[BatchTask], *, executor: Optional[Executor] = None
                         and not (cancel is not None and cancel.cancelled):
                     pending[executor.submit(tasks[i])] = i
                     continue
+                if r.status == SKIPPED and attempts[i] > 1:
+                    # An earlier attempt wrote the output (outputs appear only complete)
+                    # but its result was lost with a worker that died: this batch did it.
+                    r.status = OK
                 r.attempts = attempts[i]
                 finish(i, r)
     finally:

@@ -113,3 +113,17 @@ def test_screenshot(qtbot, view, vs):
     assert img.save("/tmp/resonote_spectrum_view.png")
     assert len({img.pixel(x, y) for x in range(60, img.width(), 23)
                 for y in range(30, img.height() - 30, 9)}) > 5
+
+
+def test_find_peak_on_the_slope_of_a_stronger_low_bin_stays_in_its_bin():
+    """The strongest bin above f_min can be on the slope of a bigger peak below f_min (a DC
+    offset, rumble): it must not be 'refined' far away (it once came out at a negative
+    frequency and the view's log10 raised)."""
+    freqs = np.arange(0, 200) * 10.0  # 10 Hz bins
+    db = -100.0 + 0 * freqs
+    db[2], db[3], db[4] = 0.0, -1.0, -2.0001  # f_min = 30 Hz excludes the 20 Hz peak
+    f, level = find_peak(freqs, db, 30.0)
+    assert f == 30.0 and level == -1.0
+    db[2], db[3], db[4] = -10.0, -1.0, -1.0000001  # nearly flat top: p clipped to half a bin
+    f, _ = find_peak(freqs, db, 30.0)
+    assert 25.0 <= f <= 35.0
