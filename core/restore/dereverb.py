@@ -1,4 +1,4 @@
-"""Dereverb: weighted prediction error (WPE, the ``nara_wpe`` package).
+"""Dereverb: weighted prediction error (WPE).
 
 WPE predicts the late reverberation in each STFT bin from the frames ``delay`` to
 ``delay + taps`` before it and subtracts the prediction; the early part (direct sound
@@ -6,10 +6,10 @@ and first reflections, which carry the timbre) is kept.  All channels are proces
 jointly (multichannel WPE uses the spatial cues).  Long audio runs in 20 s chunks with
 a 1 s cross-fade.
 
-``nara_wpe.wpe.wpe_v8`` is used, not the package's default ``wpe`` (= ``wpe_v7``):
-same algorithm and results (largest difference 6e-8 on a 20 s stereo STFT), but it
-loops over frequency bins instead of batching them, which keeps the working set in
-cache: 2.1 s instead of 5.3 s for 20 s of 44.1 kHz stereo on the 2-core test machine.
+The STFT and its inverse are the ``nara_wpe`` package's; the WPE itself is
+:func:`core.restore.wpe.wpe`, the package's ``wpe_v8`` algorithm computed a few bins
+at a time as batched matrix products (same numbers, several times faster; see that
+module for why).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def dereverb(audio: Audio, *, taps: int = 10, delay: int = 3, iterations: int = 
         ``removed_db`` (level of what was removed relative to the input).
     """
     from nara_wpe.utils import istft, stft
-    from nara_wpe.wpe import wpe_v8 as wpe
+
+    from core.restore.wpe import wpe
 
     taps = int(check_range("taps", taps, 1, 40, "The number of taps"))
     delay = int(check_range("delay", delay, 1, 10, "The prediction delay"))
