@@ -84,6 +84,17 @@ class ToolOptions(QWidget):
         self.tool_combo.currentIndexChanged.connect(self._tool_changed)
         self._tool_changed(0)
 
+    def _method_changed(self, *_args) -> None:
+        """The limit's "default" reads what the engine does for the chosen method."""
+        from core.restore.denoise import GATE_DEFAULT_DB  # numpy only, already loaded
+
+        gate_text = f"default ({GATE_DEFAULT_DB:g} dB)"
+        self.limit_spin.setSpecialValueText(gate_text if self.method() == "gate"
+                                            else "no limit")
+        # The spin box sizes itself for the first text it showed: make room for the longer.
+        self.limit_spin.setMinimumWidth(
+            self.limit_spin.fontMetrics().horizontalAdvance(gate_text) + 48)
+
     # -- pages -------------------------------------------------------------------------------
     def _build_denoise(self) -> None:
         w, f = _form()
@@ -104,6 +115,8 @@ class ToolOptions(QWidget):
         self.limit_spin.setToolTip("The most the noise is turned down (e.g. 12 dB keeps some "
                                    "natural room tone)")
         f.addRow("Reduce by at most", self.limit_spin)
+        self.method_combo.currentIndexChanged.connect(self._method_changed)
+        self._method_changed()
         row = QWidget()
         h = QHBoxLayout(row)
         h.setContentsMargins(0, 0, 0, 0)

@@ -203,8 +203,13 @@ def describe(report: dict) -> str:
         r = report.get("removed_db")
         what = "Denoise" if t == "denoise" else "Dereverb"
         extra = f" with {report['method']}" if t == "denoise" else ""
-        if t == "denoise" and report.get("profile_s"):
-            extra += f" (noise profile {report['profile_s']:.2f} s)"
+        if t == "denoise":
+            bits = []
+            if report.get("profile_s"):
+                bits.append(f"noise profile {report['profile_s']:.2f} s")
+            if report.get("atten_limit_db") is not None:
+                bits.append(f"at most {report['atten_limit_db']:g} dB")
+            extra += f" ({', '.join(bits)})" if bits else ""
         return (f"{what}{extra}: removed {r:.1f} dB relative to the input." if r is not None
                 else f"{what}{extra}: nothing removed.")
     if t == "chain":

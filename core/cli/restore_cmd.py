@@ -66,7 +66,8 @@ def register(sub) -> None:
                    help="deepfilter (DeepFilterNet3, default), rnnoise, or gate (spectral "
                    "gating with a noise profile)")
     t.add_argument("--atten-limit", type=float, metavar="DB",
-                   help="most the noise is turned down, in dB (default: no limit)")
+                   help="most the noise is turned down, in dB (default: no limit; "
+                   "12 for gate)")
     t.add_argument("--mix", type=float, default=1.0, help="wet/dry, 0..1 (default 1)")
     t.add_argument("--noise-region", type=_region, metavar="START:END",
                    help="noise-only region of IN in seconds, to learn the noise from (gate)")

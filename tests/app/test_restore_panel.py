@@ -113,7 +113,11 @@ def test_learned_noise_gate_and_difference_track(window, panel, qtbot):
     assert rd.si_sdr(clean, y) > rd.si_sdr(clean, noisy) + 2.0
     np.testing.assert_allclose(diff.audio.samples, src.audio.samples - restored.audio.samples,
                                atol=1e-6)
-    assert "noise profile 0.90 s" in panel.report_label.text()
+    # the gate's default reduction is said
+    assert "(noise profile 0.90 s, at most 12 dB)" in panel.report_label.text()
+    assert panel.options.limit_spin.specialValueText() == "default (12 dB)"
+    panel.options.method_combo.setCurrentIndex(panel.options.method_combo.findData("rnnoise"))
+    assert panel.options.limit_spin.specialValueText() == "no limit"
     window.undo()  # one step removes both
     assert len(window.model.tracks) == 1
 

@@ -44,6 +44,25 @@ def test_denoise_strength_controls():
     np.testing.assert_allclose(dry, Audio(noisy, sr).samples, atol=1e-7)
 
 
+def test_gate_defaults_to_a_12_db_reduction():
+    sr = 16000
+    s = rd.speech(sr)
+    clean = np.concatenate([np.zeros(sr), s])
+    noisy = rd.mix_at_snr(clean, rd.white(clean.size), 5.0)
+    default = denoise(Audio(noisy, sr), method="gate", noise_profile=(0.0, 1.0))
+    full = denoise(Audio(noisy, sr), method="gate", noise_profile=(0.0, 1.0),
+                   atten_limit_db=100)
+    assert default.report["atten_limit_db"] == 12.0
+    pause = slice(sr // 4, 3 * sr // 4)  # noise only, away from the profile's edges
+
+    def level(x):
+        return 10 * np.log10(np.mean(np.asarray(x, np.float64)[pause] ** 2))
+
+    drop = level(noisy) - level(default.audio.samples[0])
+    assert 11.0 < drop < 12.5, drop        # turned down by the limit, not gated to silence
+    assert level(noisy) - level(full.audio.samples[0]) > 25.0  # the full gate: much more
+
+
 def test_noise_profile_errors_are_plain():
     a = Audio(rd.white(16000) * 0.1, 16000)
     with pytest.raises(InvalidParameterError, match="too short"):
