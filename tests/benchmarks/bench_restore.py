@@ -2,7 +2,9 @@
 
 1. Denoise quality: real recorded speech (``tests/data/arctic_a0007.wav`` and the
    LibriVox / pocketsphinx clips in ``tests/data/speech``, 16 kHz) after a 1 s pause,
-   mixed with white, pink and speech-shaped babble noise at 0, 5 and 10 dB SNR.  Each
+   mixed at 0, 5 and 10 dB SNR with real recorded noise (restaurant babble, traffic,
+   a pump, a river: field recordings fetched from Debian packages by
+   ``noise_data.py``) and with seeded white and pink noise as a floor.  Each
    method (deepfilter, rnnoise, gate with the pause as noise profile) and the bare
    ``noisereduce`` library (same profile, same settings as its defaults) is scored on
    the speech part with SI-SDR, PESQ (wideband, ``pesq``) and STOI (``pystoi``), as
@@ -31,9 +33,12 @@ sys.path.insert(0, str(ROOT / "tests" / "core"))
 sys.path.insert(0, str(ROOT))
 import restore_data as rd  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import noise_data as nd  # noqa: E402
+
 SR = 16000
 SNRS = (0.0, 5.0, 10.0)
-NOISES = ("white", "pink", "babble")
+NOISES = ("white", "pink", *nd.NOISES)
 METHODS = ("deepfilter", "rnnoise", "gate", "noisereduce (bare)")
 DOC = ROOT / "docs" / "bench-restore.md"
 
@@ -55,7 +60,19 @@ def make_noise(kind: str, n: int, seed: int) -> np.ndarray:
         return rd.white(n, seed)
     if kind == "pink":
         return rd.pink(n, seed)
-    return rd.babble(SR, n, seed=seed)
+    return nd.segment(kind, n, seed, SR)
+
+
+def available_noises() -> tuple[list[str], dict[str, str]]:
+    """The noises that can be used here, and why the others cannot."""
+    ok, missing = [], {}
+    for kind in NOISES:
+        try:
+            make_noise(kind, SR, 0)
+            ok.append(kind)
+        except nd.NoiseUnavailable as exc:
+            missing[kind] = str(exc)
+    return ok, missing
 
 
 def cpu_name() -> str:
@@ -97,10 +114,13 @@ def _denoise(method: str, noisy: np.ndarray) -> np.ndarray:
 def denoise_quality() -> dict:
     """``{(noise, snr): {method: (si_sdr, pesq, stoi)}}``, means over the clips."""
     clips = speech_clips()
+    noises, missing = available_noises()
+    for kind, why in missing.items():
+        print(f"noise {kind!r} left out: {why}", file=sys.stderr)
     sums: dict = {}
     for ci, (_name, s) in enumerate(clips.items()):
         clean = np.concatenate([np.zeros(SR), s])
-        for ni, kind in enumerate(NOISES):
+        for ni, kind in enumerate(noises):
             noise = make_noise(kind, clean.size, seed=100 * ci + ni)
             for snr in SNRS:
                 noisy = rd.mix_at_snr(clean, noise, snr)
@@ -175,8 +195,10 @@ def speed(seconds: float = 20.0) -> list[tuple[str, float, str]]:
     import soxr
 
     from core.restore.denoise_rnnoise import _library
+    from core.restore.loudness import _integrated
 
-    x48 = [np.ascontiguousarray(soxr.resample(ch, sr, 48000), np.float32) * 32768 for ch in x]
+    x48_unit = [np.ascontiguousarray(soxr.resample(ch, sr, 48000), np.float32) for ch in x]
+    x48 = [ch * np.float32(32768) for ch in x48_unit]
 
     def bare_rnnoise():  # the C library frame by frame, channels one after the other
         lib = _library()
@@ -190,8 +212,24 @@ def speed(seconds: float = 20.0) -> list[tuple[str, float, str]]:
                 lib.rnnoise_process_frame(st, po, ctypes.cast(base + 4 * i, p_t))
             lib.rnnoise_destroy(st)
 
+    def bare_deepfilter():  # the C library frame by frame, channels one after the other
+        from core.restore.denoise_deepfilter import UNLIMITED_DB
+        from core.restore.denoise_deepfilter import _library as df_library
+
+        lib, model = df_library()
+        p_t = ctypes.POINTER(ctypes.c_float)
+        out = np.empty(480, np.float32)
+        po = out.ctypes.data_as(p_t)
+        for ch in x48_unit:
+            st = lib.df_create(model, ctypes.c_float(UNLIMITED_DB), None)
+            base = ch.ctypes.data
+            for i in range(0, ch.size - 479, 480):
+                lib.df_process_frame(st, ctypes.cast(base + 4 * i, p_t), po)
+            lib.df_free(st)
+
     jobs = [
-        ("denoise deepfilter", lambda: denoise(a, method="deepfilter"), None),
+        ("denoise deepfilter", lambda: denoise(a, method="deepfilter"),
+         ("libdeepfilter frame loop (48 kHz input ready)", bare_deepfilter)),
         ("denoise rnnoise", lambda: denoise(a, method="rnnoise"),
          ("librnnoise frame loop (48 kHz input ready)", bare_rnnoise)),
         ("denoise gate", lambda: denoise(a, method="gate", noise_profile=(0.0, 1.0)),
@@ -201,8 +239,9 @@ def speed(seconds: float = 20.0) -> list[tuple[str, float, str]]:
         ("dehum (auto)", lambda: dehum(a), None),
         ("dereverb (WPE)", lambda: dereverb(a),
          ("nara_wpe stft + wpe (v7) + istft", bare_wpe)),
-        ("loudness measure", lambda: measure_loudness(a),
-         ("pyloudnorm integrated only", bare_lufs)),
+        ("loudness integrated only", lambda: _integrated(x, sr),
+         ("pyloudnorm Meter.integrated_loudness", bare_lufs)),
+        ("loudness measure (integrated, LRA, true peak)", lambda: measure_loudness(a), None),
         ("loudness normalise -14", lambda: normalize_loudness(a, target_lufs=-14), None),
     ]
     for name, fn, bare in jobs:
@@ -230,14 +269,16 @@ def report(quality, n_clips: int, speech_s: float, rows) -> str:
              "python_files='bench_*.py'`).", "",
              "## Denoise: noisy vs restored speech", "",
              f"{n_clips} real speech clips ({speech_s:.0f} s: CMU ARCTIC a0007, five LibriVox "
-             "clips, two pocketsphinx clips; 16 kHz) each after a 1 s pause, mixed with "
-             "seeded white, pink (1/f) and speech-shaped babble noise (6 copies of a real "
-             "recording, reversed/shifted) at 0, 5 and 10 dB SNR. `gate` and bare "
+             "clips, two pocketsphinx clips; 16 kHz) each after a 1 s pause, mixed at 0, 5 "
+             "and 10 dB SNR with real recorded noise (a seeded stretch of each recording "
+             "below) and with seeded white and pink (1/f) noise as a floor. `gate` and bare "
              f"`noisereduce` ({noisereduce.__name__}, stationary, same profile) learn the "
              "noise from the pause; the neural methods get no profile. Scores on the speech "
-             "part, mean over the clips: SI-SDR (dB), PESQ wideband (1–4.5), STOI (0–1).", "",
-             "| noise | SNR | method | SI-SDR | PESQ-wb | STOI |",
-             "|---|---|---|---|---|---|"]
+             "part, mean over the clips: SI-SDR (dB), PESQ wideband (1–4.5), STOI (0–1).",
+             "", "| noise | recording | source (licence) |", "|---|---|---|"]
+    lines += [f"| {n.key} | {n.description} | Debian `{n.package}`: `{n.member}`"
+              f"{' → ' + n.inner if n.inner else ''}; {n.credit} |" for n in nd.NOISES.values()]
+    lines += ["", "| noise | SNR | method | SI-SDR | PESQ-wb | STOI |", "|---|---|---|---|---|---|"]
     for (kind, snr), cell in quality.items():
         for m in ("noisy", *METHODS):
             s, p, o = cell[m]

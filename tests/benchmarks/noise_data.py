@@ -1,0 +1,121 @@
+"""Real recorded background noise for the denoise benchmark, from Debian packages.
+
+No noise corpus ships in a Python package, but Debian's game-data packages carry
+field recordings from freesound.org with their licences in the package's copyright
+file.  Each noise below is fetched once with ``apt-get download`` (only the package
+archive is needed; nothing is installed), the one file is pulled out of the archive,
+mixed to mono, resampled to 16 kHz and cached as FLAC under
+``$XDG_CACHE_HOME/resonote/bench-noise`` (``~/.cache`` by default).  The archives are
+large (supertuxkart-data 0.6 GB, redeclipse-data 0.8 GB) and deleted after extraction.
+
+If apt or the package is unavailable the noise raises :class:`NoiseUnavailable`
+with the reason; the benchmark then leaves that noise out and says so.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import soundfile as sf
+
+
+@dataclass(frozen=True)
+class RecordedNoise:
+    key: str            # short name used in tables
+    description: str
+    package: str        # Debian package (bookworm)
+    member: str         # path inside the package
+    inner: Optional[str]  # path inside a zip (.pk3) member, if any
+    credit: str         # author, origin, licence (from the package's copyright file)
+
+
+NOISES: dict[str, RecordedNoise] = {n.key: n for n in (
+    RecordedNoise(
+        "restaurant", "babble of a busy restaurant (Paris), 26 s",
+        "supertuxkart-data", "usr/share/games/supertuxkart/data/sfx/lenautile_restaurant.ogg",
+        None, '2015 "Alcappuccino", freesound.org/people/Alcappuccino/sounds/263528, CC0'),
+    RecordedNoise(
+        "traffic", "distant cars, 21 s",
+        "redeclipse-data", "usr/share/games/redeclipse/data/sounds/ambience/distant_cars.ogg",
+        None, "2006 fresco, 2007 WIM (freesound.org), CC-BY-3.0"),
+    RecordedNoise(
+        "machinery", "a running pump, 154 s",
+        "ufoai-sound", "usr/share/games/ufoai/base/0snd.pk3", "sound/ambience/minepump03.ogg",
+        "Gren, for the UFO:AI project, CC-BY-3.0"),
+    RecordedNoise(
+        "water", "a river, 16 s",
+        "supertuxkart-data", "usr/share/games/supertuxkart/data/sfx/river_loop.ogg",
+        None, "2012 Adam Newns, freesound.org/people/Adam_N/sounds/166310, CC0"),
+)}
+
+
+class NoiseUnavailable(RuntimeError):
+    """The noise recording could not be fetched (no apt, no network, no package)."""
+
+
+def cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "resonote" / "bench-noise"
+
+
+def _extract(noise: RecordedNoise, work: Path) -> bytes:
+    """Download the package archive into ``work`` and return the recording's bytes."""
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        raise NoiseUnavailable("apt-get/dpkg-deb not found (the noises come from Debian packages)")
+    r = subprocess.run(["apt-get", "download", noise.package], cwd=work,
+                       capture_output=True, text=True)
+    debs = sorted(work.glob(f"{noise.package}_*.deb"))
+    if r.returncode != 0 or not debs:
+        raise NoiseUnavailable(f"apt-get download {noise.package} failed: "
+                               f"{(r.stderr or r.stdout).strip()[-300:]}")
+    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[0])], stdout=subprocess.PIPE)
+    ex = subprocess.run(["tar", "-x", "-C", str(work), "./" + noise.member], stdin=tar.stdout,
+                        capture_output=True, text=True)
+    tar.stdout.close()
+    tar.wait()
+    path = work / noise.member
+    if ex.returncode != 0 or not path.is_file():
+        raise NoiseUnavailable(f"{noise.member} not found in {debs[0].name}: {ex.stderr[-300:]}")
+    if noise.inner is None:
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        return z.read(noise.inner)
+
+
+def load(key: str, sr: int = 16000) -> np.ndarray:
+    """The recording ``key`` as mono float64 at ``sr`` Hz, shape (frames,), fetched once."""
+    import soxr
+
+    noise = NOISES[key]
+    out = cache_dir() / f"{key}_{sr}.flac"
+    if not out.is_file():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+            data = _extract(noise, Path(tmp))
+            x, file_sr = sf.read(io.BytesIO(data), dtype="float64", always_2d=True)
+            mono = x.mean(axis=1)
+            if file_sr != sr:
+                mono = soxr.resample(mono, file_sr, sr, quality="VHQ")
+            sf.write(out.with_suffix(".tmp.flac"), mono, sr, subtype="PCM_24")
+            out.with_suffix(".tmp.flac").replace(out)
+    x, file_sr = sf.read(out, dtype="float64")
+    assert file_sr == sr
+    return x
+
+
+def segment(key: str, n: int, seed: int, sr: int = 16000) -> np.ndarray:
+    """``n`` samples of recording ``key`` from a seeded random offset (looped if short)."""
+    x = load(key, sr)
+    if x.size < n:
+        x = np.tile(x, n // x.size + 1)
+    start = int(np.random.default_rng(seed).integers(0, x.size - n + 1))
+    return x[start:start + n].copy()
