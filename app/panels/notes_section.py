@@ -12,36 +12,19 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QFrame,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
-from app.panels.notes_arrange import NotesArrange
-from app.panels.notes_io import NotesIO, Slider, _DragHandle
+from app.panels.notes_io import NotesIO
 from app.panels.notes_jobs import hz as _hz
 from app.panels.notes_jobs import reextract_job, transcribe_job
 from app.panels.notes_layer import NotesLayerView, make_layer, notes_layer
-from app.theme import colours
+from app.panels.notes_section_ui import PIANO_HI, PIANO_LO, build_ui
 from app.undo import ReplaceLayerCommand
-from core.notes.types import ExtractParams, midi_name
+from core.notes.types import ExtractParams
 
 #: Re-extraction of more posterior frames than this runs in a job (~50 ms of work).
 SYNC_FRAMES = 86 * 45
 DEBOUNCE_MS = 60
-PIANO_LO, PIANO_HI = 21, 108
 
 
 class NotesSection(QWidget):
@@ -72,159 +55,7 @@ class NotesSection(QWidget):
 
     # -- construction ---------------------------------------------------------------
     def _build_ui(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        inner = QWidget()
-        scroll.setWidget(inner)
-        outer.addWidget(scroll)
-        lay = QVBoxLayout(inner)
-        lay.setContentsMargins(0, 8, 4, 0)
-        lay.setSpacing(8)
-        intro = QLabel("Polyphonic notes of any instrument (Basic Pitch), shown in the piano "
-                       "roll and over the spectrogram.")
-        intro.setWordWrap(True)
-        lay.addWidget(intro)
-
-        row = QHBoxLayout()
-        self.source_combo = QComboBox()
-        self.source_combo.addItems(["Whole track", "Selection"])
-        self.source_combo.setToolTip("Transcribe the current track, or only the selected time range")
-        self.transcribe_button = QPushButton("Transcribe notes")
-        self.transcribe_button.setDefault(True)
-        self.transcribe_button.setToolTip("Find the notes of the current track (runs as a job)")
-        self.transcribe_button.clicked.connect(self.transcribe)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        row.addWidget(self.source_combo)
-        row.addWidget(self.transcribe_button, 1)
-        row.addWidget(self.cancel_button)
-        lay.addLayout(row)
-        self.analyse_check = QCheckBox("Also find tempo, key and chords")
-        self.analyse_check.setChecked(True)
-        lay.addWidget(self.analyse_check)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(6)
-        self.progress.hide()
-        lay.addWidget(self.progress)
-
-        self.readout = QLabel()
-        self.readout.setObjectName("notesReadout")
-        self.readout.setWordWrap(True)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        lay.addWidget(self.readout)
-
-        box = QGroupBox("Note detection (changes apply live)")
-        grid = QGridLayout(box)
-        grid.setVerticalSpacing(4)
-        self.onset = Slider(5, 95, lambda v: f"{v / 100:.2f}",
-                             "Note starts: higher finds fewer, surer note onsets")
-        self.frame = Slider(5, 95, lambda v: f"{v / 100:.2f}",
-                             "Note sustain: higher cuts notes off sooner")
-        self.min_len = Slider(10, 500, lambda v: f"{v} ms", "Shorter notes are dropped")
-        self.low = Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
-                           "Ignore notes below this")
-        self.high = Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
-                            "Ignore notes above this")
-        for r, (label, w) in enumerate((("Note start", self.onset), ("Sustain", self.frame),
-                                        ("Shortest", self.min_len), ("Lowest", self.low),
-                                        ("Highest", self.high))):
-            grid.addWidget(QLabel(label), r, 0)
-            grid.addWidget(w, r, 1)
-            w.slider.valueChanged.connect(self._threshold_moved)
-        self.reset_button = QPushButton("Defaults")
-        self.reset_button.setToolTip("Back to Basic Pitch's default thresholds")
-        self.reset_button.clicked.connect(self.reset_thresholds)
-        grid.addWidget(self.reset_button, 5, 1, Qt.AlignmentFlag.AlignRight)
-        self.thresholds_box = box
-        self._show_params(ExtractParams())
-        lay.addWidget(box)
-        self.arrange = NotesArrange(self)
-        lay.addWidget(self.arrange)
-
-        view_row = QHBoxLayout()
-        self.roll_button = QPushButton("Piano roll")
-        self.roll_button.setToolTip("Show the piano-roll pane (edit notes there)")
-        self.roll_button.clicked.connect(self.show_roll)
-        self.overlay_check = QCheckBox("Notes on spectrogram")
-        self.overlay_check.setChecked(True)
-        self.overlay_check.toggled.connect(self._overlay_toggled)
-        view_row.addWidget(self.roll_button)
-        view_row.addWidget(self.overlay_check, 1)
-        lay.addLayout(view_row)
-
-        pitch_row = QHBoxLayout()
-        self.pitch_method = QComboBox()
-        self.pitch_method.addItem("CREPE (neural)", "crepe")
-        self.pitch_method.addItem("pYIN", "pyin")
-        self.pitch_button = QPushButton("Pitch curve")
-        self.pitch_button.setToolTip("Track the pitch of a single voice or instrument and draw "
-                                     "it over the spectrogram")
-        self.pitch_check = QCheckBox("Show")
-        self.pitch_check.setChecked(True)
-        self.pitch_check.toggled.connect(lambda _on: self._show_pitch())
-        pitch_row.addWidget(self.pitch_button, 1)
-        pitch_row.addWidget(self.pitch_method)
-        pitch_row.addWidget(self.pitch_check)
-        lay.addLayout(pitch_row)
-
-        play_box = QGroupBox("Listen")
-        pl = QGridLayout(play_box)
-        self.instrument = QComboBox()
-        for name, program in (("Piano", 0), ("Electric piano", 4), ("Nylon guitar", 24),
-                              ("Steel guitar", 25), ("Bass", 33), ("Strings", 48),
-                              ("Flute", 73), ("Synth lead", 80)):
-            self.instrument.addItem(name, program)
-        self.play_button = QPushButton("▶ Play notes")
-        self.play_button.setToolTip("Render the notes with a General MIDI SoundFont (added as a "
-                                    "track under the original) and play them")
-        self.hear_group = QButtonGroup(self)
-        hear = QHBoxLayout()
-        hear.setSpacing(0)
-        for i, (text, tip) in enumerate((("Notes", "Hear only the rendered notes"),
-                                         ("Original", "Hear only the original audio"),
-                                         ("Both", "Hear the notes against the original"))):
-            b = QPushButton(text)
-            b.setCheckable(True)
-            b.setToolTip(tip)
-            b.setStyleSheet(f"QPushButton:checked {{ background: {colours().accent}; "
-                            "color: white; }")
-            self.hear_group.addButton(b, i)
-            hear.addWidget(b)
-        self.hear_group.button(0).setChecked(True)
-        pl.addWidget(self.instrument, 0, 0)
-        pl.addWidget(self.play_button, 0, 1)
-        pl.addWidget(QLabel("Hear"), 1, 0, Qt.AlignmentFlag.AlignRight)
-        pl.addLayout(hear, 1, 1)
-        pl.setColumnStretch(1, 1)
-        lay.addWidget(play_box)
-        for b in (*self.hear_group.buttons(), self.play_button, self.transcribe_button,
-                  self.cancel_button, self.instrument, self.source_combo, self.pitch_method):
-            b.setMinimumWidth(48)
-            b.setSizePolicy(QSizePolicy.Policy.Expanding, b.sizePolicy().verticalPolicy())
-
-        out = QHBoxLayout()
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write the notes as MIDI (with pitch bends and tempo map), "
-                                      "MusicXML or CSV")
-        self.drag_handle = _DragHandle("⠿ Drag MIDI")
-        out.addWidget(self.export_button, 1)
-        out.addWidget(self.drag_handle)
-        from app.batch_dialog import batch_button
-
-        out.addWidget(batch_button(self.host, "transcribe notes"))
-        lay.addLayout(out)
-
-        self.status = QLabel()
-        self.status.setObjectName("panelNote")
-        self.status.setWordWrap(True)
-        lay.addWidget(self.status)
-        lay.addStretch(1)
+        build_ui(self)
 
     def _make_views(self) -> None:
         from app.views.piano_roll import make_dock
