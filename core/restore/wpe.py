@@ -110,6 +110,8 @@ def wpe(Y: np.ndarray, *, taps: int = 10, delay: int = 3, iterations: int = 3,
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(starts)))
     # Threads over bins instead of inside each small product: one BLAS thread each.
+    # (threadpoolctl's limit is process-wide while it lasts: other BLAS users in the
+    # app run single-threaded for these fractions of a second.)
     with threadpool_limits(limits=1, user_api="blas"):
         if workers == 1:
             for f0 in starts:
