@@ -92,14 +92,14 @@ def build_ui(s: NotesSection) -> None:
     grid = QGridLayout(box)
     grid.setVerticalSpacing(4)
     s.onset = Slider(5, 95, lambda v: f"{v / 100:.2f}",
-                         "Note starts: higher finds fewer, surer note onsets")
+                     "Note starts: higher finds fewer, surer note onsets")
     s.frame = Slider(5, 95, lambda v: f"{v / 100:.2f}",
-                         "Note sustain: higher cuts notes off sooner")
+                     "Note sustain: higher cuts notes off sooner")
     s.min_len = Slider(10, 500, lambda v: f"{v} ms", "Shorter notes are dropped")
     s.low = Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
-                       "Ignore notes below this")
+                   "Ignore notes below this")
     s.high = Slider(PIANO_LO, PIANO_HI, lambda v: f"{midi_name(v)} {_hz(v):.0f} Hz",
-                        "Ignore notes above this")
+                    "Ignore notes above this")
     for r, (label, w) in enumerate((("Note start", s.onset), ("Sustain", s.frame),
                                     ("Shortest", s.min_len), ("Lowest", s.low),
                                     ("Highest", s.high))):
@@ -133,7 +133,7 @@ def build_ui(s: NotesSection) -> None:
     s.pitch_method.addItem("pYIN", "pyin")
     s.pitch_button = QPushButton("Pitch curve")
     s.pitch_button.setToolTip("Track the pitch of a single voice or instrument and draw "
-                                 "it over the spectrogram")
+                              "it over the spectrogram")
     s.pitch_check = QCheckBox("Show")
     s.pitch_check.setChecked(True)
     s.pitch_check.toggled.connect(lambda _on: s._show_pitch())
@@ -151,7 +151,7 @@ def build_ui(s: NotesSection) -> None:
         s.instrument.addItem(name, program)
     s.play_button = QPushButton("▶ Play notes")
     s.play_button.setToolTip("Render the notes with a General MIDI SoundFont (added as a "
-                                "track under the original) and play them")
+                             "track under the original) and play them")
     s.hear_group = QButtonGroup(s)
     hear = QHBoxLayout()
     hear.setSpacing(0)
@@ -180,7 +180,7 @@ def build_ui(s: NotesSection) -> None:
     out = QHBoxLayout()
     s.export_button = QPushButton("Export…")
     s.export_button.setToolTip("Write the notes as MIDI (with pitch bends and tempo map), "
-                                  "MusicXML or CSV")
+                               "MusicXML or CSV")
     s.drag_handle = _DragHandle("⠿ Drag MIDI")
     out.addWidget(s.export_button, 1)
     out.addWidget(s.drag_handle)

@@ -86,14 +86,8 @@ class ToolOptions(QWidget):
 
     def _method_changed(self, *_args) -> None:
         """The limit's "default" reads what the engine does for the chosen method."""
-        from core.restore.denoise import GATE_DEFAULT_DB  # numpy only, already loaded
-
-        gate_text = f"default ({GATE_DEFAULT_DB:g} dB)"
-        self.limit_spin.setSpecialValueText(gate_text if self.method() == "gate"
+        self.limit_spin.setSpecialValueText(self._gate_default_text if self.method() == "gate"
                                             else "no limit")
-        # The spin box sizes itself for the first text it showed: make room for the longer.
-        self.limit_spin.setMinimumWidth(
-            self.limit_spin.fontMetrics().horizontalAdvance(gate_text) + 48)
 
     # -- pages -------------------------------------------------------------------------------
     def _build_denoise(self) -> None:
@@ -115,6 +109,12 @@ class ToolOptions(QWidget):
         self.limit_spin.setToolTip("The most the noise is turned down (e.g. 12 dB keeps some "
                                    "natural room tone)")
         f.addRow("Reduce by at most", self.limit_spin)
+        from core.restore.denoise import GATE_DEFAULT_DB  # numpy only, already loaded
+
+        self._gate_default_text = f"default ({GATE_DEFAULT_DB:g} dB)"
+        # The spin box sizes itself for the first text it shows: make room for the longer.
+        self.limit_spin.setMinimumWidth(
+            self.limit_spin.fontMetrics().horizontalAdvance(self._gate_default_text) + 48)
         self.method_combo.currentIndexChanged.connect(self._method_changed)
         self._method_changed()
         row = QWidget()

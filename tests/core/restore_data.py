@@ -39,19 +39,6 @@ def pink(n: int, seed: int = 0) -> np.ndarray:
     return y / np.std(y)
 
 
-def babble(sr: int, n: int, talkers: int = 6, seed: int = 0) -> np.ndarray:
-    """Speech-shaped babble: the real recording reversed and shifted, several talkers summed."""
-    rng = np.random.default_rng(seed)
-    s = speech(sr)
-    out = np.zeros(n)
-    for _ in range(talkers):
-        src = s[::-1] if rng.random() < 0.5 else s
-        src = np.roll(src, int(rng.integers(src.size)))
-        reps = np.tile(src, n // src.size + 1)[:n]
-        out += reps * rng.uniform(0.6, 1.0)
-    return out / np.std(out)
-
-
 def mix_at_snr(clean: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
     """``clean + g * noise`` with ``g`` set so the speech-to-noise ratio is ``snr_db``."""
     noise = noise[: clean.shape[-1]]
